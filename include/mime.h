@@ -1,0 +1,21 @@
+/* mime.h - the only module that touches GMime: raw bytes in, struct us_message out.
+ *
+ * us_mime_init() must be called once before the first parse (it calls
+ * g_mime_init); us_mime_shutdown() at exit is optional. */
+#ifndef UNSCATTER_MIME_H
+#define UNSCATTER_MIME_H
+
+#include <stddef.h>
+#include "message.h"
+
+void us_mime_init(void);
+void us_mime_shutdown(void);
+
+/* Parse DATA (LEN bytes, one message; a leading mbox "From " line, CRLF or
+ * CR-only line endings are accepted; at most US_SCAN_LIMIT bytes are looked
+ * at). Never fails: malformed input yields whatever could be recovered.
+ * Returns a new message the caller frees with us_message_free(). DATA is
+ * only borrowed for the duration of the call. */
+struct us_message *us_mime_parse(const char *data, size_t len);
+
+#endif

@@ -1,0 +1,76 @@
+/* rules.h - detection rules: load, prefilter, match.
+ *
+ * Rules are data (rules/ *.rules, format in man/unscatter-rules.5):
+ *
+ *   # comment
+ *   rule NAME                      start of a rule; NAME unique over all files
+ *       kind KIND                  dsn | autoreply | challenge | virus | feedback
+ *       describe TEXT              one line, required
+ *       score N                    integer, may be negative; default 100
+ *       header NAME =~ /RE/FLAGS   some top-level header NAME matches
+ *       header NAME !~ /RE/FLAGS   no top-level header NAME matches (also true when absent)
+ *       body =~ /RE/FLAGS          the decoded body text (struct us_message.body)
+ *       sender =~ /RE/FLAGS        the envelope sender ("" = null sender; false when unknown)
+ *       parts =~ /RE/FLAGS         the space-separated list of every part's type/subtype
+ *
+ * All conditions of a rule must hold for it to fire. FLAGS: i (ignore case),
+ * m (^ and $ match at line breaks). RE is a POSIX extended regex (TRE);
+ * "\/" stands for "/". Text is UTF-8.
+ *
+ * Speed: a one-shot run must not compile every regex. Loading only parses
+ * the files and extracts from each regex the literal strings one of which
+ * any match must contain; evaluation scans each field once for all
+ * literals and compiles (with TRE) only the regexes of rules whose
+ * literals were all found. A regex with no usable literal is always a
+ * candidate, so rules should contain some fixed text.
+ *
+ * Ownership: the ruleset owns every rule, string and compiled regex;
+ * struct us_hit names point into it. */
+#ifndef UNSCATTER_RULES_H
+#define UNSCATTER_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+#include "explain.h"
+#include "message.h"
+#include "verdict.h"
+
+/* Sum of scores at which a kind counts as detected. */
+#define US_RULE_THRESHOLD 100
+
+struct us_ruleset;
+
+/* A new empty ruleset; free with us_ruleset_free(). */
+struct us_ruleset *us_ruleset_new(void);
+void us_ruleset_free(struct us_ruleset *rs);
+
+/* Parse TEXT (LEN bytes) and add its rules. FILENAME is used in errors
+ * and must outlive the ruleset (it is copied). On error, returns false,
+ * sets ERROR to "FILENAME:LINE: what is wrong" and adds no rule of TEXT. */
+bool us_ruleset_parse(struct us_ruleset *rs, const char *filename,
+		      const char *text, size_t len, GError **error);
+
+/* Load every file ending in ".rules" in DIR, in name order. On error,
+ * returns false with ERROR as above (or "DIR: reason"). */
+bool us_ruleset_load_dir(struct us_ruleset *rs, const char *dir, GError **error);
+
+/* Number of rules loaded. */
+size_t us_ruleset_count(const struct us_ruleset *rs);
+
+/* Compile every regex now (for --lint-rules and tests). Appends one
+ * "FILE:LINE: message" string per problem to PROBLEMS (a GPtrArray with
+ * g_free as free function) and returns how many it appended. */
+unsigned us_ruleset_lint(struct us_ruleset *rs, GPtrArray *problems);
+
+/* Evaluate every rule against MSG and append a struct us_hit to HITS (a
+ * GArray of struct us_hit) for each rule that fires, in file order.
+ * Regexes are compiled on first use. Returns false and sets ERROR
+ * ("FILE:LINE: bad regex: ...") if a regex it needed does not compile. */
+bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
+			 GArray *hits, const struct us_explain *ex, GError **error);
+
+/* Description of the rule named NAME, or NULL. Borrowed. */
+const char *us_ruleset_describe(const struct us_ruleset *rs, const char *name);
+
+#endif
