@@ -1,0 +1,112 @@
+/* test-config.c - configuration parsing and its FILE:LINE errors. */
+#include <string.h>
+#include "config.h"
+#include "tap.h"
+
+/* Parse TEXT into a fresh config; returns the error message (g_free) or NULL. */
+static char *parse(const char *text, struct us_config **out)
+{
+	struct us_config *cfg = us_config_new();
+	GError *error = NULL;
+	char *msg = NULL;
+
+	if (!us_config_parse(cfg, "/etc/test.conf", text, strlen(text), &error)) {
+		msg = g_strdup(error->message);
+		g_error_free(error);
+	}
+	if (out)
+		*out = cfg;
+	else
+		us_config_free(cfg);
+	return msg;
+}
+
+static void check_error(const char *text, const char *want, const char *what)
+{
+	char *got = parse(text, NULL);
+	is_str(got, want, what);
+	g_free(got);
+}
+
+int main(void)
+{
+	struct us_config *cfg;
+	char *err;
+
+	cfg = us_config_new();
+	is_int(cfg->deadline_ms, 5000, "default deadline is 5 s");
+	is_int(cfg->unknown, US_UNKNOWN_BACKSCATTER, "unknown provenance defaults to backscatter");
+	is_int(us_relays_count(cfg->relays), 0, "no relays by default");
+	us_config_free(cfg);
+
+	err = parse("# our setup\n"
+		    "relay mail.example.com 192.0.2.0/24  # two at once\n"
+		    "relay *.out.example.net\n"
+		    "\n"
+		    "domain Example.COM example.org\n"
+		    "rules rules.d\n"
+		    "unknown genuine\n"
+		    "deadline 2.5s\n", &cfg);
+	is_str(err, NULL, "a full config parses");
+	is_int(us_relays_count(cfg->relays), 3, "three relay entries");
+	is_int(cfg->domains->len, 2, "two domains");
+	is_str(g_ptr_array_index(cfg->domains, 0), "example.com", "domains are lower-cased");
+	is_str(cfg->rules_dir, "/etc/rules.d", "relative rules path resolved against the config's folder");
+	is_int(cfg->unknown, US_UNKNOWN_GENUINE, "unknown genuine");
+	is_int(cfg->deadline_ms, 2500, "deadline 2.5s");
+	us_config_free(cfg);
+	g_free(err);
+
+	err = parse("deadline 800ms\nrules /usr/share/x\r\n", &cfg);
+	is_str(err, NULL, "ms deadline and a CRLF line parse");
+	is_int(cfg->deadline_ms, 800, "deadline 800ms");
+	is_str(cfg->rules_dir, "/usr/share/x", "absolute rules path kept, CR stripped");
+	us_config_free(cfg);
+	g_free(err);
+
+	check_error("relay a.example\nfrobnicate 1\n",
+		    "/etc/test.conf:2: unknown key 'frobnicate' (expected relay, domain, rules, unknown or deadline)",
+		    "unknown key names file and line");
+	check_error("relay 192.0.2.0/33\n",
+		    "/etc/test.conf:1: relay '192.0.2.0/33': not a valid IP address or CIDR range",
+		    "bad CIDR prefix");
+	check_error("relay 300.1.2.3\n",
+		    "/etc/test.conf:1: relay '300.1.2.3': not a valid IP address or CIDR range",
+		    "bad IPv4 address");
+	check_error("relay mail!example\n",
+		    "/etc/test.conf:1: relay 'mail!example': not a host name, host pattern, IP address or CIDR range",
+		    "bad host name");
+	check_error("relay\n", "/etc/test.conf:1: 'relay' needs at least one value", "relay without value");
+	check_error("unknown maybe\n",
+		    "/etc/test.conf:1: unknown 'maybe': expected backscatter or genuine", "bad unknown policy");
+	check_error("deadline 20\n",
+		    "/etc/test.conf:1: deadline '20': at most 9000 ms (Dovecot kills filters at 10 s)",
+		    "deadline over Dovecot's limit");
+	check_error("deadline soon\n",
+		    "/etc/test.conf:1: deadline 'soon': expected seconds, e.g. 5, 2.5s or 800ms", "bad deadline");
+	check_error("rules a b\n", "/etc/test.conf:1: 'rules' takes exactly one value", "two rule dirs");
+	check_error("domain localhost\n", "/etc/test.conf:1: domain 'localhost': not a domain name",
+		    "domain without a dot");
+	{
+		static const char nul[] = "\n\nrelay a.example\0x\n";
+		GError *e = NULL;
+		cfg = us_config_new();
+		ok(!us_config_parse(cfg, "/etc/test.conf", nul, sizeof nul - 1, &e), "a NUL byte is an error");
+		is_str(e ? e->message : NULL, "/etc/test.conf:3: NUL byte in line", "NUL byte named with its line");
+		g_clear_error(&e);
+		us_config_free(cfg);
+	}
+
+	/* Files. */
+	cfg = us_config_new();
+	GError *error = NULL;
+	ok(us_config_load(cfg, "/nonexistent/unscatter.conf", false, &error),
+	   "a missing default config is not an error");
+	ok(!us_config_load(cfg, "/nonexistent/unscatter.conf", true, &error),
+	   "a missing -c config is an error");
+	ok(error && strstr(error->message, "/nonexistent/unscatter.conf: ") == error->message,
+	   "the error names the file");
+	g_clear_error(&error);
+	us_config_free(cfg);
+	return tap_done();
+}
