@@ -79,7 +79,7 @@ int main(void)
 	v.provenance = US_PROV_FORGED;
 	g_string_assign(v.provenance_evidence, "evil\r\nX-Unscatter-Class: bounce");
 	GString *longdiag = g_string_new("user@example.com diagnostic=");
-	for (int i = 0; i < 300; i++)
+	for (int i = 0; i < 600; i++)
 		g_string_append(longdiag, "ä");	/* 2 bytes each */
 	g_ptr_array_add(v.details, g_string_free(longdiag, FALSE));
 	struct us_hit hit = { "mime-delivery-status", US_KIND_DSN, 100 };
