@@ -46,7 +46,7 @@ struct us_ruleset *us_ruleset_new(void);
 void us_ruleset_free(struct us_ruleset *rs);
 
 /* Parse TEXT (LEN bytes) and add its rules. FILENAME is used in errors
- * and must outlive the ruleset (it is copied). On error, returns false,
+ * (it is copied). On error, returns false,
  * sets ERROR to "FILENAME:LINE: what is wrong" and adds no rule of TEXT. */
 bool us_ruleset_parse(struct us_ruleset *rs, const char *filename,
 		      const char *text, size_t len, GError **error);

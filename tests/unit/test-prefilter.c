@@ -1,0 +1,236 @@
+/* test-prefilter.c - required literals of regexes and the literal scanner. */
+#include <string.h>
+#include "prefilter.h"
+#include "tap.h"
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The extracted set, sorted and joined with "|"; "-" when there is none,
+ * "!message" on a syntax error. Returns a static buffer. */
+static const char *lits(const char *re)
+{
+	static char buf[1024];
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	const char *err = NULL;
+	bool ok = us_literals_extract(re, out, &err);
+
+	if (!ok) {
+		g_snprintf(buf, sizeof buf, "%s%s", err ? "!" : "-", err ? err : "");
+		if (out->len != 0)
+			g_strlcpy(buf, "OUT NOT EMPTY", sizeof buf);
+	} else {
+		g_ptr_array_sort(out, compare_strings);
+		g_ptr_array_add(out, NULL);
+		char *joined = g_strjoinv("|", (char **)out->pdata);
+		g_strlcpy(buf, joined, sizeof buf);
+		g_free(joined);
+	}
+	g_ptr_array_unref(out);
+	return buf;
+}
+
+static void extraction(void)
+{
+	is_str(lits("undeliver(ed|able) mail"), "undeliverable mail|undelivered mail",
+	       "alternation in a group is multiplied out");
+	is_str(lits("^(out of office|abwesend)"), "abwesend|out of office", "anchored alternation");
+	is_str(lits("a?b"), "-", "nothing of 3 bytes");
+	is_str(lits("mail(er)?-daemon"), "mail-daemon|mailer-daemon", "optional group gives both spellings");
+	is_str(lits("MAILER-DAEMON"), "mailer-daemon", "lower-cased");
+	is_str(lits("foo|ba"), "-", "a short branch spoils the union");
+	is_str(lits("foo|bar|"), "-", "an empty branch spoils the union");
+	is_str(lits("(foo|bar)?baz"), "barbaz|baz|foobaz", "optional exact group still joins");
+	is_str(lits("x(foo)*quux"), "quux", "* makes an item optional");
+	is_str(lits("x(foo){0,3}quux"), "quux", "{0,n} makes an item optional");
+	is_str(lits("(hello)+ wor"), "hello", "+ keeps the requirement but breaks the run");
+	is_str(lits("ab(hello){1,}cd"), "hello", "{1,} like +");
+	is_str(lits("ab(hello){1}cd"), "abhellocd", "{1} changes nothing");
+	is_str(lits("x{2}yzzy"), "yzzy", "{2} breaks the run");
+	is_str(lits("delivery.*failed"), "delivery", "the longest piece wins");
+	is_str(lits("ab.cdef.ghi"), "cdef", "longest shortest literal");
+	is_str(lits("[0-9]+ hours delayed"), " hours delayed", "bracket breaks");
+	is_str(lits("abc[.]def"), "abc.def", "one-character bracket is a literal");
+	is_str(lits("abc[Dd]ef"), "abcdef", "case-pair bracket is a literal");
+	is_str(lits("abc[^d]ef"), "abc", "negated bracket breaks");
+	is_str(lits("ab[]x]cdefg"), "cdefg", "] first in a bracket");
+	is_str(lits("a[[:space:]]bcdef"), "bcdef", "character class breaks");
+	is_str(lits("mail\\.delivery\\.system"), "mail.delivery.system", "escaped dots are literal");
+	is_str(lits("foo\\wbarbaz"), "barbaz", "\\w breaks");
+	is_str(lits("\\bfoo\\b"), "foo", "\\b breaks but does not hurt");
+	is_str(lits("abc\\<defg"), "defg", "\\< is not a literal <");
+	is_str(lits("(a|b)(c|d)(e|f)"), "ace|acf|ade|adf|bce|bcf|bde|bdf", "cross product");
+	is_str(lits("(outer (inner|in) x|other)"), "other|outer in x|outer inner x", "nested groups");
+	is_str(lits("(foo|bar.*)baz"), "baz", "a non-exact branch: the other item");
+	is_str(lits("(foo.*x|bar.*y)"), "bar|foo", "union of requirements of inexact branches");
+	is_str(lits("abwesend|(out|away) of office"), "abwesend|away of office|out of office",
+	       "top-level alternation with a group");
+	is_str(lits("caf\xc3\xa9 au lait"), " au lait", "non-ASCII breaks a literal");
+	is_str(lits("\xc3\xa9t\xc3\xa9"), "-", "non-ASCII only");
+	is_str(lits("abc+?def"), "def", "lazy + keeps requirements");
+	is_str(lits("(?i)hello"), "hello", "TRE flag group is empty");
+	is_str(lits("(?i:hello) world"), "hello world", "TRE flag group with a body");
+	is_str(lits("(abc){~1}xyz"), "xyz", "approximate matching is not trusted");
+	is_str(lits("^$"), "-", "anchors only");
+	is_str(lits(""), "-", "empty regex");
+	is_str(lits("a)"), "!unbalanced ) (missing ()", "stray )");
+	is_str(lits("(abc"), "!unbalanced ( (missing ))", "unclosed (");
+	is_str(lits("abc[def"), "!unbalanced [ (missing ])", "unclosed [");
+	is_str(lits("abc[[:alpha]"), "!unbalanced [ (missing ])", "unclosed class");
+	is_str(lits("abc\\"), "!trailing backslash", "trailing backslash");
+	is_str(lits("abc{2"), "!unbalanced { (missing })", "unclosed bound");
+	is_str(lits("abc]def}"), "abc]def}", "lone ] and } are literal");
+	is_str(lits("*abcd"), "abcd", "leading quantifier");
+
+	/* The long alternations of real rules stay usable. */
+	is_str(lits("^(hi\\. this is the qmail-send program|--- below this line is a copy of the message)"),
+	       "--- below this line is a copy of the message|hi. this is the qmail-send program",
+	       "qmail phrases");
+
+	/* An extreme nesting is refused, not recursed into. */
+	GString *deep = g_string_new(NULL);
+	for (int i = 0; i < 1000; i++)
+		g_string_append_c(deep, '(');
+	is_str(lits(deep->str), "!parentheses nested too deeply", "deep nesting");
+	g_string_free(deep, TRUE);
+}
+
+struct seen {
+	unsigned count[16];
+};
+
+static void count_found(unsigned id, void *data)
+{
+	struct seen *s = data;
+
+	if (id < G_N_ELEMENTS(s->count))
+		s->count[id]++;
+}
+
+static void scanning(void)
+{
+	struct us_litscan *ls = us_litscan_new();
+	struct seen s;
+	const char *text;
+
+	us_litscan_add(ls, "mailer-daemon", 1);
+	us_litscan_add(ls, "postmaster", 1);	/* same id: reported once */
+	us_litscan_add(ls, "undeliverable", 2);
+	us_litscan_add(ls, "undeliver", 3);	/* overlaps with id 2 */
+	us_litscan_add(ls, "abcabd", 4);	/* needs a restart inside "abcabcabd" */
+	us_litscan_add(ls, "xyz", 5);		/* at the very end */
+	us_litscan_add(ls, "ok", 6);		/* short literal */
+	us_litscan_add(ls, "never", 7);
+	us_litscan_add(ls, "PostMaster", 8);	/* same text as id 1's, other id; upper case is folded */
+
+	memset(&s, 0, sizeof s);
+	text = "From: MAILER-DAEMON and PostMaster: Undeliverable; abcabcabd mailer-daemon ok xYz";
+	us_litscan_run(ls, text, strlen(text), count_found, &s);
+	is_int(s.count[1], 1, "id of two found literals reported once");
+	is_int(s.count[2], 1, "case-insensitive");
+	is_int(s.count[3], 1, "overlapping literal found too");
+	is_int(s.count[4], 1, "overlapping occurrence");
+	is_int(s.count[5], 1, "literal at the end of the text");
+	is_int(s.count[6], 1, "short literal");
+	is_int(s.count[7], 0, "absent literal");
+	is_int(s.count[8], 1, "a literal under two ids is reported for both");
+
+	memset(&s, 0, sizeof s);
+	text = "undelive";
+	us_litscan_run(ls, text, strlen(text), count_found, &s);
+	is_int(s.count[3], 0, "a prefix at the end is no match");
+
+	memset(&s, 0, sizeof s);
+	us_litscan_run(ls, "", 0, count_found, &s);
+	us_litscan_run(ls, "xy", 2, count_found, &s);
+	is_int(s.count[5], 0, "texts shorter than a literal");
+
+	/* Only the LEN bytes given are looked at, NULs included. */
+	memset(&s, 0, sizeof s);
+	us_litscan_run(ls, "nev\0never", 9, count_found, &s);
+	is_int(s.count[7], 1, "NUL bytes in the text");
+	memset(&s, 0, sizeof s);
+	us_litscan_run(ls, "neverland", 4, count_found, &s);
+	is_int(s.count[7], 0, "bytes past LEN are not read");
+	us_litscan_free(ls);
+
+	/* Many literals over a large text: correct, and in one pass. */
+	ls = us_litscan_new();
+	for (unsigned i = 0; i < 1500; i++) {
+		char lit[32];
+		g_snprintf(lit, sizeof lit, "phrase number %u here", i);
+		us_litscan_add(ls, lit, i % 16);
+	}
+	GString *big = g_string_new(NULL);
+	while (big->len < 256 * 1024)
+		g_string_append(big, "the phrase number is here, Phrase Number 99 There ");
+	g_string_append(big, "PHRASE NUMBER 1234 HERE");
+	memset(&s, 0, sizeof s);
+	gint64 start = g_get_monotonic_time();
+	for (int round = 0; round < 10; round++)
+		us_litscan_run(ls, big->str, big->len, count_found, &s);
+	gint64 elapsed = g_get_monotonic_time() - start;
+	is_int(s.count[1234 % 16], 10, "the one literal present is found");
+	is_int(s.count[3], 0, "the others are not");
+	printf("# 10 scans of %zu bytes for 1500 literals: %" G_GINT64_FORMAT " us\n", big->len, elapsed);
+	ok(elapsed < 2 * G_USEC_PER_SEC, "fast enough");
+	g_string_free(big, TRUE);
+	us_litscan_free(ls);
+}
+
+/* Naive case-insensitive search, for comparison. */
+static bool naive_occurs(const char *text, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (g_ascii_strncasecmp(text + i, lit, n) == 0)
+			return true;
+	return false;
+}
+
+/* Random literals and texts over a tiny alphabet, so that literals
+ * share prefixes and overlap a lot, checked against the naive search. */
+static void random_agreement(void)
+{
+	GRand *rng = g_rand_new_with_seed(12345);
+	unsigned mismatches = 0;
+
+	for (int round = 0; round < 200; round++) {
+		struct us_litscan *ls = us_litscan_new();
+		char lit[16][8];
+		struct seen s;
+		char text[200];
+		size_t len = (size_t)g_rand_int_range(rng, 0, sizeof text);
+
+		for (unsigned id = 0; id < 16; id++) {
+			int n = g_rand_int_range(rng, 1, 7);
+			for (int k = 0; k < n; k++)
+				lit[id][k] = "abAB"[g_rand_int_range(rng, 0, 2)];
+			lit[id][n] = '\0';
+			char *lower = g_ascii_strdown(lit[id], -1);
+			us_litscan_add(ls, lower, id);
+			g_free(lower);
+		}
+		for (size_t k = 0; k < len; k++)
+			text[k] = "abAB"[g_rand_int_range(rng, 0, 4)];
+		memset(&s, 0, sizeof s);
+		us_litscan_run(ls, text, len, count_found, &s);
+		for (unsigned id = 0; id < 16; id++)
+			if (s.count[id] != (naive_occurs(text, len, lit[id]) ? 1u : 0u))
+				mismatches++;
+		us_litscan_free(ls);
+	}
+	is_int(mismatches, 0, "scanner agrees with a naive search on random input");
+	g_rand_free(rng);
+}
+
+int main(void)
+{
+	extraction();
+	scanning();
+	random_agreement();
+	return tap_done();
+}

@@ -1,0 +1,478 @@
+/* test-rules.c - rule file parsing, loading, linting and evaluation. */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include "rules.h"
+#include "tap.h"
+
+/* The error of parsing TEXT as "t.rules" into a fresh ruleset, or "ok". */
+static char *parse_error(const char *text)
+{
+	struct us_ruleset *rs = us_ruleset_new();
+	GError *error = NULL;
+	char *result;
+
+	if (us_ruleset_parse(rs, "t.rules", text, strlen(text), &error)) {
+		result = g_strdup("ok");
+	} else {
+		result = g_strdup(error->message);
+		g_error_free(error);
+		if (us_ruleset_count(rs) != 0) {
+			g_free(result);
+			result = g_strdup("rules added despite the error");
+		}
+	}
+	us_ruleset_free(rs);
+	return result;
+}
+
+#define is_error(text, want, what) do { \
+	char *got_ = parse_error(text); \
+	is_str(got_, want, what); \
+	g_free(got_); \
+} while (0)
+
+#define GOOD_HEAD "rule r\n kind dsn\n describe d\n"
+
+static void parse_errors(void)
+{
+	is_error(GOOD_HEAD " body =~ /undeliverable/i\n", "ok", "a minimal rule");
+	is_error("# comment\n\n  \t\nrule r\r\n\tkind dsn\r\n\tdescribe d # not a comment\r\n"
+		 "\tscore -40\r\n\theader Subject =~ /a b \\/ c/im\r\n", "ok",
+		 "comments, blank lines, CRLF, tabs, negative score");
+	is_error("rule r\n kind dsn\n describe d\n body =~ /x/\nrule s\n kind virus\n describe e\n"
+		 " parts =~ /message\\/rfc822/\n sender =~ /^$/\n", "ok", "two rules");
+	is_error("", "ok", "an empty file");
+	is_error("frobnicate x\n", "t.rules:1: unknown keyword 'frobnicate'", "unknown keyword");
+	is_error(GOOD_HEAD " Body =~ /x/\n", "t.rules:4: unknown keyword 'Body'", "keywords are lower case");
+	is_error(" body =~ /x/\n", "t.rules:1: body before any rule line", "condition before any rule");
+	is_error("kind dsn\n", "t.rules:1: kind before any rule line", "kind before any rule");
+	is_error("rule r\n describe d\n body =~ /abc/\n", "t.rules:1: rule r has no kind line", "missing kind");
+	is_error("rule r\n kind dsn\n body =~ /abc/\nrule s\n", "t.rules:1: rule r has no describe line",
+		 "missing describe, reported at the rule line");
+	is_error(GOOD_HEAD "\n# end\n", "t.rules:1: rule r has no conditions", "rule without conditions");
+	is_error(GOOD_HEAD " header Auto-Submitted !~ /^no$/\n", "t.rules:1: rule r has no =~ condition",
+		 "negations alone");
+	is_error(GOOD_HEAD " body =~ /x/\nrule r\n", "t.rules:5: duplicate rule name 'r' (first at t.rules:1)",
+		 "duplicate name in one file");
+	is_error("rule\n", "t.rules:1: rule needs a name", "rule without a name");
+	is_error("rule a b\n", "t.rules:1: unexpected text after the rule name: 'b'", "two names");
+	is_error("rule a,b\n", "t.rules:1: bad rule name 'a,b' (letters, digits, '-', '_' and '.' only)",
+		 "bad rule name");
+	is_error("rule r\n kind bounce\n", "t.rules:2: bad kind 'bounce' (dsn, autoreply, challenge, virus or feedback)",
+		 "bad kind");
+	is_error("rule r\n kind none\n", "t.rules:2: bad kind 'none' (dsn, autoreply, challenge, virus or feedback)",
+		 "kind none is not a rule kind");
+	is_error("rule r\n kind dsn\n kind dsn\n", "t.rules:3: kind given twice", "kind twice");
+	is_error("rule r\n describe\n", "t.rules:2: describe needs a text", "empty describe");
+	is_error("rule r\n describe a\n describe b\n", "t.rules:3: describe given twice", "describe twice");
+	is_error("rule r\n score high\n", "t.rules:2: bad score 'high' (an integer from -1000000 to 1000000)",
+		 "bad score");
+	is_error("rule r\n score 50x\n", "t.rules:2: bad score '50x' (an integer from -1000000 to 1000000)",
+		 "score with trailing junk");
+	is_error("rule r\n score 99999999999\n",
+		 "t.rules:2: bad score '99999999999' (an integer from -1000000 to 1000000)", "score too large");
+	is_error("rule r\n score 1\n score 2\n", "t.rules:3: score given twice", "score twice");
+	is_error("rule r\n body =~ undeliverable\n", "t.rules:2: regex not delimited by /.../", "no slashes");
+	is_error("rule r\n body =~ /undeliverable\n", "t.rules:2: regex not delimited by /.../", "no closing slash");
+	is_error("rule r\n body =~ /abc\\/\n", "t.rules:2: regex not delimited by /.../", "escaped closing slash");
+	is_error("rule r\n body =~ /abc/x\n", "t.rules:2: unknown flag 'x' (i and m are known)", "unknown flag");
+	is_error("rule r\n body =~ /abc/i more\n", "t.rules:2: unexpected text after the regex: 'more'",
+		 "text after the flags");
+	is_error("rule r\n body =~ /a/b/\n", "t.rules:2: unknown flag 'b' (i and m are known)",
+		 "an unescaped slash ends the regex");
+	is_error("rule r\n body =~ //\n", "t.rules:2: empty regex", "empty regex");
+	is_error("rule r\n body ~= /abc/\n", "t.rules:2: expected =~ or !~, not '~='", "bad operator");
+	is_error("rule r\n body\n", "t.rules:2: expected =~ or !~, not ''", "missing operator");
+	is_error("rule r\n header =~ /abc/\n", "t.rules:2: header needs a name", "header without a name");
+	is_error("rule r\n header\n", "t.rules:2: header needs a name", "header with nothing");
+	is_error("rule r\n header Subject: =~ /abc/\n", "t.rules:2: bad header name 'Subject:'",
+		 "colon in a header name");
+	is_error("rule r\n body =~ /(abc/\n", "t.rules:2: bad regex: unbalanced ( (missing ))", "unbalanced (");
+	is_error("rule r\n body =~ /abc)/\n", "t.rules:2: bad regex: unbalanced ) (missing ()", "unbalanced )");
+	is_error("rule r\n body =~ /[abc/\n", "t.rules:2: bad regex: unbalanced [ (missing ])", "unbalanced [");
+	is_error("rule r\n body =~ /abc\\\\\\/\n", "t.rules:2: regex not delimited by /.../",
+		 "escaped backslash then escaped slash");
+	is_error(GOOD_HEAD " body =~ /abc\\\\/\n", "ok",
+		 "an escaped backslash does not escape the closing slash");
+	is_error("rule r\n describe caf\xe9\n", "t.rules:2: not valid UTF-8", "invalid UTF-8");
+}
+
+/* A NUL inside the text (not cut off by a C string). */
+static void parse_nul(void)
+{
+	static const char text[] = "rule r\n describe a\0b\n";
+	struct us_ruleset *rs = us_ruleset_new();
+	GError *error = NULL;
+
+	ok(!us_ruleset_parse(rs, "t.rules", text, sizeof text - 1, &error), "NUL byte refused");
+	is_str(error ? error->message : NULL, "t.rules:2: NUL byte in line", "NUL byte message");
+	g_clear_error(&error);
+	us_ruleset_free(rs);
+}
+
+static void duplicates_across_parses(void)
+{
+	struct us_ruleset *rs = us_ruleset_new();
+	GError *error = NULL;
+	const char *a = GOOD_HEAD " body =~ /abc/\n";
+	const char *b = "rule other\n kind virus\n describe o\n body =~ /virus found/\n"
+			"rule r\n kind dsn\n describe d\n body =~ /abc/\n";
+
+	ok(us_ruleset_parse(rs, "a.rules", a, strlen(a), &error), "first file");
+	ok(!us_ruleset_parse(rs, "b.rules", b, strlen(b), &error), "second file repeats a name");
+	is_str(error ? error->message : NULL, "b.rules:5: duplicate rule name 'r' (first at a.rules:1)",
+	       "duplicate across files");
+	g_clear_error(&error);
+	is_int(us_ruleset_count(rs), 1, "nothing of the failed file was added");
+	is_str(us_ruleset_describe(rs, "r"), "d", "describe");
+	is_str(us_ruleset_describe(rs, "other"), NULL, "the failed file's rule is unknown");
+	us_ruleset_free(rs);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = g_build_filename(dir, name, NULL);
+
+	g_file_set_contents(path, text, -1, NULL);
+	g_free(path);
+}
+
+static void remove_dir(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL);
+		g_unlink(path);
+		g_free(path);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(dir);
+}
+
+static void load_dir(void)
+{
+	char *dir = g_dir_make_tmp("test-rules-XXXXXX", NULL);
+	struct us_ruleset *rs;
+	GError *error = NULL;
+
+	write_file(dir, "b.rules", "rule b1\n kind dsn\n describe from b\n body =~ /bbb/\n");
+	write_file(dir, "a.rules", "rule a1\n kind dsn\n describe from a\n body =~ /aaa/\n");
+	write_file(dir, "c.rules.orig", "this is not a rule file\n");
+	write_file(dir, "README", "nor is this\n");
+	rs = us_ruleset_new();
+	ok(us_ruleset_load_dir(rs, dir, &error), "directory loads");
+	is_int(us_ruleset_count(rs), 2, "only *.rules files");
+
+	/* Name order: a.rules's rule fires first. */
+	struct us_message *msg = us_message_new();
+	GArray *hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
+	g_string_assign(msg->body, "bbb aaa");
+	ok(us_ruleset_evaluate(rs, msg, hits, NULL, &error), "evaluate");
+	is_int(hits->len, 2, "both fire");
+	if (hits->len == 2) {
+		is_str(g_array_index(hits, struct us_hit, 0).name, "a1", "a.rules first");
+		is_str(g_array_index(hits, struct us_hit, 1).name, "b1", "b.rules second");
+	}
+	g_array_unref(hits);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+
+	/* An error names the file's path. */
+	write_file(dir, "z.rules", "rule z\n kind dsn\n");
+	rs = us_ruleset_new();
+	ok(!us_ruleset_load_dir(rs, dir, &error), "a bad file fails the load");
+	char *want = g_strdup_printf("%s/z.rules:1: rule z has no describe line", dir);
+	is_str(error ? error->message : NULL, want, "error names DIR/FILE:LINE");
+	g_free(want);
+	g_clear_error(&error);
+	us_ruleset_free(rs);
+
+	/* Duplicates across files of one directory. */
+	write_file(dir, "z.rules", "rule a1\n kind dsn\n describe again\n body =~ /zzz/\n");
+	rs = us_ruleset_new();
+	ok(!us_ruleset_load_dir(rs, dir, &error), "a name repeated in another file");
+	want = g_strdup_printf("%s/z.rules:1: duplicate rule name 'a1' (first at %s/a.rules:1)", dir, dir);
+	is_str(error ? error->message : NULL, want, "duplicate across files of a directory");
+	g_free(want);
+	g_clear_error(&error);
+	us_ruleset_free(rs);
+
+	remove_dir(dir);
+	rs = us_ruleset_new();
+	ok(!us_ruleset_load_dir(rs, dir, &error), "a missing directory fails");
+	ok(error && g_str_has_prefix(error->message, dir) && error->message[strlen(dir)] == ':',
+	   "error starts with DIR:");
+	g_clear_error(&error);
+	us_ruleset_free(rs);
+	g_free(dir);
+}
+
+static struct us_ruleset *rules_from(const char *text)
+{
+	struct us_ruleset *rs = us_ruleset_new();
+	GError *error = NULL;
+
+	if (!us_ruleset_parse(rs, "e.rules", text, strlen(text), &error)) {
+		printf("# parse failed: %s\n", error->message);
+		g_error_free(error);
+	}
+	return rs;
+}
+
+/* Names of the rules that fire, space-separated, or "ERROR: message". */
+static char *fire(struct us_ruleset *rs, const struct us_message *msg)
+{
+	GArray *hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
+	GError *error = NULL;
+	GString *out = g_string_new(NULL);
+
+	if (!us_ruleset_evaluate(rs, msg, hits, NULL, &error)) {
+		g_string_printf(out, "ERROR: %s", error->message);
+		g_error_free(error);
+	} else {
+		for (guint i = 0; i < hits->len; i++)
+			g_string_append_printf(out, "%s%s", i ? " " : "",
+					       g_array_index(hits, struct us_hit, i).name);
+	}
+	g_array_unref(hits);
+	return g_string_free(out, FALSE);
+}
+
+#define is_fired(rs, msg, want, what) do { \
+	char *got_ = fire((rs), (msg)); \
+	is_str(got_, want, what); \
+	g_free(got_); \
+} while (0)
+
+static void add_header(struct us_message *msg, const char *name, const char *value)
+{
+	g_ptr_array_add(msg->headers, us_header_new(name, value));
+}
+
+static const char evaluation_rules[] =
+	"rule subj\n kind dsn\n describe subject\n score 60\n"
+	"    header subject =~ /^undeliver(ed|able) mail/i\n"
+	"rule from-daemon\n kind dsn\n describe from\n score 50\n"
+	"    header From =~ /mailer-daemon@/i\n"
+	"rule ooo\n kind autoreply\n describe out of office\n"
+	"    header Subject =~ /^(out of office|abwesend)/i\n"
+	"    header Auto-Submitted !~ /^no$/\n"
+	"rule null-sender\n kind dsn\n describe null sender\n score 10\n"
+	"    sender =~ /^$/\n"
+	"rule not-null\n kind challenge\n describe sender not like foo\n score 1\n"
+	"    parts =~ /text\\/plain/\n"
+	"    sender !~ /^foo@/\n"
+	"rule report\n kind dsn\n describe a report part\n"
+	"    parts =~ /(^| )message\\/delivery-status( |$)/\n"
+	"rule line-start\n kind virus\n describe virus line\n"
+	"    body =~ /^virus found: /m\n"
+	"rule case-sensitive\n kind virus\n describe exact case\n score 5\n"
+	"    body =~ /EICAR-Test/\n"
+	"rule utf8\n kind autoreply\n describe non-ASCII, case-insensitive\n score 7\n"
+	"    body =~ /bin im urlaub.*ärger/i\n";
+
+static void evaluation(void)
+{
+	struct us_ruleset *rs = rules_from(evaluation_rules);
+	struct us_message *msg;
+
+	is_int(us_ruleset_count(rs), 9, "evaluation rules loaded");
+
+	msg = us_message_new();
+	is_fired(rs, msg, "", "an empty message fires nothing (sender unknown)");
+
+	add_header(msg, "SUBJECT", "Undeliverable mail: hello");
+	add_header(msg, "From", "Someone <someone@example.com>");
+	add_header(msg, "from", "MAILER-DAEMON@mx.example.com");
+	is_fired(rs, msg, "subj from-daemon", "header names case-insensitive; any of several headers");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	add_header(msg, "Subject", "Re: undeliverable mail");
+	is_fired(rs, msg, "", "literal present, regex (anchored) does not match");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	add_header(msg, "Subject", "Abwesend bis Montag");
+	is_fired(rs, msg, "ooo", "negated condition holds when the header is absent");
+	add_header(msg, "Auto-Submitted", "no");
+	is_fired(rs, msg, "", "negated condition fails when a header matches");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	add_header(msg, "Subject", "Out of Office");
+	add_header(msg, "Auto-Submitted", "auto-replied");
+	is_fired(rs, msg, "ooo", "negated condition holds when no header matches");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	g_string_assign(msg->part_types, "text/plain");
+	is_fired(rs, msg, "", "!~ on an unknown sender is false");
+	msg->envelope_sender = g_strdup("");
+	is_fired(rs, msg, "null-sender not-null", "null sender");
+	g_free(msg->envelope_sender);
+	msg->envelope_sender = g_strdup("foo@example.com");
+	is_fired(rs, msg, "", "!~ on a matching sender");
+	g_free(msg->envelope_sender);
+	msg->envelope_sender = g_strdup("bar@example.com");
+	is_fired(rs, msg, "not-null", "!~ on another sender");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	g_string_assign(msg->part_types, "multipart/report text/plain message/delivery-status message/rfc822");
+	is_fired(rs, msg, "report", "parts, with an escaped slash");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	g_string_assign(msg->body, "Hello.\nVirus found: EICAR-Test in attachment\n");
+	is_fired(rs, msg, "case-sensitive", "without m, ^ is only the start of the body");
+	us_message_free(msg);
+	msg = us_message_new();
+	g_string_assign(msg->body, "Hello.\nvirus found: eicar-test\n");
+	is_fired(rs, msg, "line-start", "with m, ^ matches after a newline; no i, no match of EICAR");
+	us_message_free(msg);
+
+	msg = us_message_new();
+	g_string_assign(msg->body, "Ich BIN IM URLAUB, kein ÄRGER bitte");
+	is_fired(rs, msg, "utf8", "case-insensitive non-ASCII (UTF-8 locale)");
+	us_message_free(msg);
+
+	/* Hits carry kind and score; the names point into the ruleset. */
+	msg = us_message_new();
+	add_header(msg, "Subject", "Undelivered Mail Returned to Sender");
+	GArray *hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
+	ok(us_ruleset_evaluate(rs, msg, hits, NULL, NULL), "evaluate for hits");
+	if (hits->len == 1) {
+		const struct us_hit *h = &g_array_index(hits, struct us_hit, 0);
+		is_str(h->name, "subj", "hit name");
+		is_int(h->kind, US_KIND_DSN, "hit kind");
+		is_int(h->score, 60, "hit score");
+	} else {
+		ok(0, "one hit");
+	}
+	g_array_unref(hits);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+}
+
+/* Regexes are compiled only when a rule is a candidate, and conditions
+ * are tried in order. A bad regex shows when it is compiled. */
+static void lazy_compile(void)
+{
+	static const char text[] =
+		"rule good\n kind dsn\n describe good\n body =~ /fine text/\n"
+		"rule bad\n kind dsn\n describe bad class\n body =~ /needle[[:nosuch:]]/\n"
+		"rule ordered\n kind dsn\n describe first fails\n"
+		"    body =~ /^first/\n"
+		"    body =~ /second{x}/\n";
+	struct us_ruleset *rs = rules_from(text);
+	struct us_message *msg = us_message_new();
+	GPtrArray *problems;
+
+	g_string_assign(msg->body, "some fine text");
+	is_fired(rs, msg, "good", "a bad regex whose literal is absent is never compiled");
+	g_string_assign(msg->body, "a needle in some fine text");
+	is_fired(rs, msg, "ERROR: e.rules:8: bad regex: Unknown character class name",
+		 "compiled once its literal is present");
+	g_string_assign(msg->body, "not first, but second");
+	is_fired(rs, msg, "", "a failed first condition stops the rule before the bad regex");
+	g_string_assign(msg->body, "first and second");
+	is_fired(rs, msg, "ERROR: e.rules:13: bad regex: Invalid contents of {}",
+		 "reached in order");
+
+	problems = g_ptr_array_new_with_free_func(g_free);
+	is_int(us_ruleset_lint(rs, problems), 2, "lint finds both bad regexes");
+	if (problems->len == 2) {
+		is_str(g_ptr_array_index(problems, 0), "e.rules:8: bad regex: Unknown character class name",
+		       "first problem");
+		is_str(g_ptr_array_index(problems, 1), "e.rules:13: bad regex: Invalid contents of {}",
+		       "second problem");
+	}
+	g_ptr_array_unref(problems);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+
+	rs = rules_from(evaluation_rules);
+	problems = g_ptr_array_new_with_free_func(g_free);
+	is_int(us_ruleset_lint(rs, problems), 0, "lint of good rules");
+	is_int(problems->len, 0, "no problems appended");
+	g_ptr_array_unref(problems);
+	us_ruleset_free(rs);
+}
+
+/* Rules added after an evaluation are scanned for too. */
+static void parse_after_evaluate(void)
+{
+	struct us_ruleset *rs = rules_from("rule one\n kind dsn\n describe one\n body =~ /alpha/\n");
+	struct us_message *msg = us_message_new();
+	const char *more = "rule two\n kind dsn\n describe two\n body =~ /beta/\n";
+
+	g_string_assign(msg->body, "alpha beta");
+	is_fired(rs, msg, "one", "before");
+	ok(us_ruleset_parse(rs, "f.rules", more, strlen(more), NULL), "parse more");
+	is_fired(rs, msg, "one two", "after");
+	us_message_free(msg);
+	us_ruleset_free(rs);
+}
+
+/* A rule without usable literals is always a candidate. */
+static void no_literal(void)
+{
+	struct us_ruleset *rs = rules_from("rule short\n kind dsn\n describe short\n body =~ /^(ab|cd)$/\n");
+	struct us_message *msg = us_message_new();
+
+	g_string_assign(msg->body, "cd");
+	is_fired(rs, msg, "short", "regex without literals still runs");
+	g_string_assign(msg->body, "ce");
+	is_fired(rs, msg, "", "and can fail");
+	us_message_free(msg);
+	us_ruleset_free(rs);
+}
+
+static void explain_lines(void)
+{
+	struct us_ruleset *rs = rules_from(
+		"rule hit\n kind dsn\n describe it hits\n score 70\n body =~ /hello/\n"
+		"rule miss\n kind virus\n describe literal but no match\n body =~ /^hello world/\n"
+		"rule absent\n kind virus\n describe no literal\n body =~ /goodbye/\n");
+	struct us_message *msg = us_message_new();
+	GArray *hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&buf, &size);
+	struct us_explain ex = { out };
+
+	g_string_assign(msg->body, "hello there, hello world");
+	ok(us_ruleset_evaluate(rs, msg, hits, &ex, NULL), "evaluate with explain");
+	fclose(out);
+	is_str(buf, "rule hit fired: dsn +70, it hits (e.rules:1)\n"
+		    "rule miss: candidate, but the condition at e.rules:9 does not hold\n"
+		    "rules: 3 loaded, 2 candidates after the literal scan, 1 fired\n",
+	       "explain lines");
+	free(buf);
+	g_array_unref(hits);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+}
+
+int main(void)
+{
+	/* As the program does: TRE matches UTF-8 text as characters. */
+	setlocale(LC_CTYPE, "C.UTF-8");
+	parse_errors();
+	parse_nul();
+	duplicates_across_parses();
+	load_dir();
+	evaluation();
+	lazy_compile();
+	parse_after_evaluate();
+	no_literal();
+	explain_lines();
+	return tap_done();
+}
