@@ -20,10 +20,11 @@ BUILD ?= build
 CFLAGS ?= -O2 -g
 override CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-fstack-protector-strong $(CFLAGS)
-override CPPFLAGS := -Iinclude -D_GNU_SOURCE \
-	-DUS_VERSION='"$(VERSION)"' -DUS_SYSCONFDIR='"$(SYSCONFDIR)"' -DUS_RULESDIR='"$(RULESDIR)"' \
+override CPPFLAGS := -Iinclude -I$(BUILD) -D_GNU_SOURCE \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS))
+# Do not load libraries nothing uses: every shared object costs start-up time.
+override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rules relay config \
@@ -33,12 +34,21 @@ HEADERS = $(wildcard include/*.h)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 
-.PHONY: all check check-sanitize accuracy bench demo install uninstall clean
+.PHONY: FORCE all check check-sanitize accuracy bench demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
-$(BUILD)/%.o: classify/%.c $(HEADERS) | $(BUILD)
+$(BUILD)/%.o: classify/%.c $(HEADERS) $(BUILD)/paths.h | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Compiled-in paths and version, rewritten only when they change, so that
+# "make install PREFIX=..." after a plain "make" rebuilds what depends on them.
+$(BUILD)/paths.h: FORCE | $(BUILD)
+	@printf '#define US_VERSION "%s"\n#define US_SYSCONFDIR "%s"\n#define US_RULESDIR "%s"\n' \
+		'$(VERSION)' '$(SYSCONFDIR)' '$(RULESDIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+FORCE:
 
 $(BUILD)/unscatter: $(BUILD)/main.o $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -20,10 +20,6 @@
 #include "output.h"
 #include "rules.h"
 
-#ifndef US_VERSION
-#define US_VERSION "unknown"
-#endif
-
 enum mode { MODE_EXIT_CODE, MODE_PASSTHROUGH, MODE_TERSE };
 
 struct options {

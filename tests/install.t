@@ -1,0 +1,24 @@
+#!/bin/sh
+# install.t - make install / uninstall honour PREFIX and DESTDIR, and the
+# installed program finds its installed rules without any configuration.
+. "$TOP/tests/lib.sh"
+plan 7
+
+D=$TMP/dest
+make -s -C "$TOP" install BUILD="$TMP/build" DESTDIR="$D" PREFIX=/opt/us >/dev/null 2>&1
+is "$?" 0 "make install DESTDIR=... PREFIX=/opt/us"
+[ -x "$D/opt/us/bin/unscatter" ] && [ -f "$D/opt/us/share/man/man1/unscatter.1" ] &&
+	[ -f "$D/opt/us/share/man/man5/unscatter.conf.5" ] && [ -f "$D/opt/us/share/man/man5/unscatter-rules.5" ]
+is "$?" 0 "binary and man pages installed"
+n_rules=$(ls "$D/opt/us/share/unscatter/rules/"*.rules | wc -l)
+is "$n_rules" "$(ls "$TOP/rules/"*.rules | wc -l)" "every rule file installed"
+# Built with PREFIX=/opt/us, its default rules path is /opt/us/...; the files
+# sit under DESTDIR here, so point it at them.
+out=$("$D/opt/us/bin/unscatter" -r "$D/opt/us/share/unscatter/rules" -t <"$TOP/samples/qmail-backscatter.eml")
+is "$out" "backscatter dsn unknown" "installed binary classifies with installed rules and no config"
+make -s -C "$TOP" uninstall BUILD="$TMP/build" DESTDIR="$D" PREFIX=/opt/us >/dev/null 2>&1
+is "$?" 0 "make uninstall"
+left=$(find "$D" -type f | wc -l)
+is "$left" 0 "uninstall removes every installed file"
+strings "$TMP/build/unscatter" | grep -qx /opt/us/share/unscatter/rules
+is "$?" 0 "PREFIX is compiled in as the default rules path"
