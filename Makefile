@@ -61,13 +61,13 @@ $(BUILD) $(BUILD)/tests:
 
 # The whole suite: unit tests, command-line tests, corpus accuracy floors.
 check: $(BUILD)/unscatter $(UNIT_TESTS)
-	UNSCATTER=$(CURDIR)/$(BUILD)/unscatter UNIT_DIR=$(CURDIR)/$(BUILD)/tests \
+	UNSCATTER=$(CURDIR)/$(BUILD)/unscatter UNIT_DIR=$(CURDIR)/$(BUILD)/tests SANITIZE=$(SANITIZE) \
 		sh tests/run
 
 # Same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 check-sanitize:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" check
+		LDFLAGS="-fsanitize=address,undefined" SANITIZE=1 check
 
 # Confusion matrix and per-class precision/recall over ../shared/corpus.
 accuracy: $(BUILD)/unscatter
