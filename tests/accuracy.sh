@@ -66,6 +66,9 @@ self=$here/$(basename "$0")
 top=$(cd "$here/.." && pwd) || exit 2
 corpus=${CORPUS:-$top/../shared/corpus}
 labels=$corpus/labels.tsv
+# The project's corrections of corpus labels it believes wrong (path, label, reason).
+fixes=$(cd "$(dirname "$0")" && pwd)/label-fixes.tsv
+[ -r "$fixes" ] || { echo "$0: $fixes: cannot read" >&2; exit 2; }
 [ -r "$labels" ] || { echo "$0: $labels: cannot read" >&2; exit 2; }
 jobs=${ACCURACY_JOBS:-2}
 tmo=${ACCURACY_TIMEOUT:-20}
@@ -103,6 +106,10 @@ end=$(now_ms)
 # Join the batch records with the labels, in labels.tsv order.
 results=$out/results.tsv
 cat "$parts"/*.tsv 2>/dev/null | awk -F '\t' -v OFS='\t' -v tmo="$tmo" '
+	phase == 0 {
+		if (!/^#/ && NF >= 3) fixed[$1] = $2
+		next
+	}
 	phase == 1 {
 		if (NF < 5) { junk++; next }
 		if (NF > 5) { $4 = $4 "<TAB>..."; $5 = $NF }  # a tab in the output
@@ -112,6 +119,7 @@ cat "$parts"/*.tsv 2>/dev/null | awk -F '\t' -v OFS='\t' -v tmo="$tmo" '
 	/^#/ || NF < 2 { next }
 	{
 		p = $1; label = $2
+		if (p in fixed) label = fixed[p]
 		if (!(p in st)) {
 			print p, label, "-", "-", "-", "-", "no result recorded"
 			next
@@ -130,7 +138,7 @@ cat "$parts"/*.tsv 2>/dev/null | awk -F '\t' -v OFS='\t' -v tmo="$tmo" '
 		print p, label, kind, class, prov, st[p], note
 	}
 	END { if (junk) printf "accuracy.sh: %d unparsable batch records\n", junk > "/dev/stderr" }
-' phase=1 - phase=2 "$labels" >"$results.body"
+' phase=0 "$fixes" phase=1 - phase=2 "$labels" >"$results.body"
 {
 	printf '# path\tlabel\tkind\tclass\tprovenance\texit\tnote\n'
 	cat "$results.body"
