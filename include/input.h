@@ -16,7 +16,8 @@ GByteArray *us_input_read_fd(int fd, GError **error);
 
 struct us_layout {
 	size_t from_line_end;	/* end of a leading mbox "From " line (0 if none) */
-	size_t header_end;	/* end of the last header line, line ending included */
+	size_t header_end;	/* end of the last header line, line ending included;
+				 * the block ends only at an empty line (or the end) */
 	size_t body_start;	/* after the blank separator line; == header_end when there is none */
 	const char *eol;	/* "\n", "\r\n" or "\r": the header block's line ending (static) */
 	bool last_line_unterminated;	/* the header block ends without a line ending (no body) */

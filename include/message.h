@@ -13,7 +13,9 @@
 /* One header field: unfolded, RFC 2047 decoded, UTF-8. */
 struct us_header {
 	char *name;	/* as written, e.g. "Received" */
-	char *value;	/* leading white space removed */
+	char *value;	/* leading white space removed; unfolding drops the line
+			 * break but keeps the white space after it, so rules
+			 * should match it with [[:space:]]+ */
 };
 
 /* Per-recipient fields of a delivery-status report (RFC 3464 section 2.3).
@@ -21,7 +23,8 @@ struct us_header {
 struct us_dsn_recipient {
 	char *final_recipient;		/* "rfc822; user@example.com" as written */
 	char *original_recipient;
-	char *action;			/* failed, delayed, delivered, relayed, expanded */
+	char *action;			/* failed, delayed, delivered, relayed, expanded
+					 * (DSN values have white space squeezed) */
 	char *status;			/* "5.1.1" */
 	char *diagnostic_code;		/* "smtp; 550 5.1.1 user unknown" */
 	char *remote_mta;
@@ -40,6 +43,9 @@ struct us_quoted {
 	GPtrArray *headers;	/* struct us_header *, in order, owned */
 };
 
+/* body, the DSN fields, the has_* flags and quoted cover the message's own
+ * parts only, not what an attached message contains (a forwarded bounce is
+ * not a bounce); part_types covers the whole tree. */
 struct us_message {
 	GPtrArray *headers;		/* struct us_header *: the top-level header, in order */
 	char *envelope_sender;		/* from Return-Path or a leading "From " line; "" = null sender; NULL = not known */
@@ -53,7 +59,8 @@ struct us_message {
 	GPtrArray *dsn_reporting;	/* struct us_header *: per-message DSN fields (Reporting-MTA, Arrival-Date, ...) */
 	GPtrArray *dsn_recipients;	/* struct us_dsn_recipient * */
 	GPtrArray *quoted;		/* struct us_quoted *: every quoted original found, MIME ones first */
-	bool truncated;			/* only the first US_SCAN_LIMIT bytes were parsed */
+	bool truncated;			/* only a prefix was parsed (US_SCAN_LIMIT bytes, or a
+					 * cap on MIME boundary lines) */
 };
 
 /* Bytes of a message that are parsed for classification; the rest is
@@ -62,7 +69,8 @@ struct us_message {
 /* Bytes of decoded body text kept in us_message.body. */
 #define US_BODY_LIMIT (256u * 1024u)
 
-/* A new, empty message (all lists allocated, strings NULL/empty). */
+/* A new, empty message: all lists allocated, content_type "text/plain",
+ * other strings NULL. */
 struct us_message *us_message_new(void);
 /* Free MSG and everything it owns; NULL is fine. */
 void us_message_free(struct us_message *msg);

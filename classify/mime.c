@@ -1,0 +1,973 @@
+/* mime.c - the only module that touches GMime: raw bytes in, struct us_message out.
+ *
+ * Ownership: every GMime object made here is unreffed before us_mime_parse
+ * returns; the caller's bytes are only borrowed (the GMime streams read
+ * them in place, see struct borrowed). What is looked at, and what not:
+ *
+ *   - headers, content type, part list: of the whole tree;
+ *   - body text, DSN fields, the has_* flags, quoted originals: of the
+ *     message's own parts only, not of parts inside an attached message
+ *     (a forwarded bounce is not a bounce, and the original a bounce
+ *     quotes is the attached message itself, not what that one attaches). */
+#include <string.h>
+#include <gmime/gmime.h>
+#include "input.h"
+#include "mime.h"
+#include "quote.h"
+
+/* Work caps for hostile input (GMime has its own nesting limit too). */
+#define MAX_DEPTH 64
+#define MAX_PARTS 1000
+#define MAX_QUOTED_MIME 32
+#define MAX_DSN_RECIPIENTS 1000
+#define MAX_DSN_GROUPS (2 * MAX_DSN_RECIPIENTS)
+#define MAX_DELIMITER_LINES 10000
+
+void us_mime_init(void)
+{
+	/* g_mime_init() costs about 0.1 ms (charset tables, type registry);
+	 * nothing in it is worth turning off. */
+	g_mime_init();
+}
+
+void us_mime_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+/* ---- strings ---- */
+
+/* An owned copy of S (LEN bytes, -1 = NUL-terminated) that is valid UTF-8
+ * (invalid bytes and NULs become U+FFFD) with surrounding blanks removed. */
+static char *clean_utf8(const char *s, gssize len)
+{
+	char *copy = g_utf8_validate(s, len, NULL) ? g_strndup(s, len < 0 ? strlen(s) : (size_t)len)
+						   : g_utf8_make_valid(s, len);
+
+	return g_strstrip(copy);
+}
+
+/* Like clean_utf8 but every run of white space (folds included) becomes
+ * one space: DSN fields are compared and printed, never written back. */
+static char *squeeze_utf8(const char *s)
+{
+	char *copy = clean_utf8(s, -1);
+	char *out = copy;
+	bool blank = false;
+
+	for (const char *p = copy; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			blank = true;
+			continue;
+		}
+		if (blank && out != copy)
+			*out++ = ' ';
+		blank = false;
+		*out++ = *p;
+	}
+	*out = '\0';
+	return copy;
+}
+
+/* TEXT (NUL-terminated, any bytes) as valid UTF-8 text: GMime's 8-bit
+ * guesser for what is not UTF-8 already. */
+static char *clean_utf8_text(const char *text)
+{
+	char *guess;
+
+	if (g_utf8_validate(text, -1, NULL))
+		return g_strdup(text);
+	guess = g_mime_utils_decode_8bit(NULL, text, strlen(text));
+	if (guess != NULL && g_utf8_validate(guess, -1, NULL))
+		return guess;
+	g_free(guess);
+	return g_utf8_make_valid(text, -1);
+}
+
+/* Append TEXT (LEN bytes, valid UTF-8) to OUT without letting OUT grow
+ * past LIMIT bytes; the cut falls on a character boundary. */
+static void append_capped(GString *out, const char *text, size_t len, size_t limit)
+{
+	if (out->len >= limit)
+		return;
+	size_t room = limit - out->len;
+	if (len > room) {
+		len = room;
+		while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+			len--;
+	}
+	g_string_append_len(out, text, (gssize)len);
+}
+
+/* Replace NULs in place: they would end every C string early. */
+static void replace_nuls(guint8 *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (data[i] == '\0')
+			data[i] = ' ';
+}
+
+/* ---- borrowed streams ---- */
+
+/* A GMime memory stream over bytes we do not own and must not copy: the
+ * GByteArray takes the pointer and gives it back (g_byte_array_steal)
+ * when the stream is gone. The stream is not the array's owner, and its
+ * bounds keep GMime from ever growing (reallocating) the array. */
+struct borrowed {
+	GByteArray *array;
+	GMimeStream *stream;
+};
+
+static GMimeStream *borrowed_open(struct borrowed *b, const char *data, size_t len)
+{
+	/* GLib never writes through the pointer: the array is only read. */
+	b->array = g_byte_array_new_take((guint8 *)data, len);
+	b->stream = g_mime_stream_mem_new();
+	g_mime_stream_mem_set_byte_array(GMIME_STREAM_MEM(b->stream), b->array);
+	g_mime_stream_set_bounds(b->stream, 0, (gint64)len);
+	return b->stream;
+}
+
+/* Call only after every object parsed from the stream has been unreffed. */
+static void borrowed_close(struct borrowed *b)
+{
+	g_object_unref(b->stream);
+	g_byte_array_steal(b->array, NULL);
+	g_byte_array_unref(b->array);
+}
+
+/* Parse DATA (LEN bytes, borrowed) as one MIME entity. Parsing it as a part
+ * rather than a message keeps every top-level header in one list in
+ * order, and skips GMime's eager parsing of address headers. */
+static GMimeObject *parse_entity(GMimeStream *stream)
+{
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeObject *obj;
+
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	obj = g_mime_parser_construct_part(parser, NULL);
+	g_object_unref(parser);
+	return obj;
+}
+
+/* ---- headers ---- */
+
+static void append_header(GPtrArray *out, GMimeHeader *h)
+{
+	const char *name = g_mime_header_get_name(h);
+	const char *value = g_mime_header_get_value(h);
+	struct us_header *copy = g_new(struct us_header, 1);
+
+	copy->name = clean_utf8(name ? name : "", -1);
+	copy->value = clean_utf8(value ? value : "", -1);
+	g_ptr_array_add(out, copy);
+}
+
+static void append_header_list(GPtrArray *out, GMimeHeaderList *list)
+{
+	int n = list ? g_mime_header_list_get_count(list) : 0;
+
+	for (int i = 0; i < n; i++)
+		append_header(out, g_mime_header_list_get_header_at(list, i));
+}
+
+/* A GMimeMessage keeps Content-* fields in its body part's list and the
+ * rest in its own; merge the two by stream offset to get the order as
+ * written. */
+static void append_message_headers(GPtrArray *out, GMimeMessage *message)
+{
+	GMimeObject *body = g_mime_message_get_mime_part(message);
+	GMimeHeaderList *a = g_mime_object_get_header_list(GMIME_OBJECT(message));
+	GMimeHeaderList *b = body ? g_mime_object_get_header_list(body) : NULL;
+	int na = a ? g_mime_header_list_get_count(a) : 0;
+	int nb = b ? g_mime_header_list_get_count(b) : 0;
+	int i = 0, j = 0;
+
+	while (i < na || j < nb) {
+		GMimeHeader *ha = i < na ? g_mime_header_list_get_header_at(a, i) : NULL;
+		GMimeHeader *hb = j < nb ? g_mime_header_list_get_header_at(b, j) : NULL;
+
+		if (hb == NULL || (ha != NULL && g_mime_header_get_offset(ha) <= g_mime_header_get_offset(hb))) {
+			append_header(out, ha);
+			i++;
+		} else {
+			append_header(out, hb);
+			j++;
+		}
+	}
+}
+
+/* Parse the header block at the start of TEXT (LEN bytes, borrowed) with
+ * GMime and append its fields to OUT. Only the header block is handed to
+ * GMime, so a body after it (some MTAs send whole messages as
+ * text/rfc822-headers) costs nothing. */
+static void parse_header_block(const char *text, size_t len, GPtrArray *out)
+{
+	struct us_layout layout;
+	struct borrowed b;
+
+	us_input_layout(text, len, &layout);
+	if (layout.header_end <= layout.from_line_end)
+		return;
+	GMimeObject *obj = parse_entity(borrowed_open(&b, text + layout.from_line_end,
+						      layout.header_end - layout.from_line_end));
+	if (obj != NULL) {
+		append_header_list(out, g_mime_object_get_header_list(obj));
+		g_object_unref(obj);
+	}
+	borrowed_close(&b);
+}
+
+/* The address in a Return-Path or mbox "From " sender: "<a@b>" -> "a@b",
+ * "<>" -> "" (the null sender), "a@b (comment)" -> "a@b". */
+static char *sender_address(const char *value)
+{
+	const char *lt = strchr(value, '<');
+	const char *gt = lt ? strchr(lt + 1, '>') : NULL;
+
+	if (gt != NULL)
+		return clean_utf8(lt + 1, gt - lt - 1);
+	while (*value == ' ' || *value == '\t')
+		value++;
+	return clean_utf8(value, (gssize)strcspn(value, " \t\r\n"));
+}
+
+/* The sender of a leading mbox "From sender date" line (LINE_LEN bytes,
+ * line ending included).
+ * MTAs write "MAILER-DAEMON" there for the null sender (Postfix local(8),
+ * Sendmail), so that one means "". */
+static char *from_line_sender(const char *line, size_t line_len)
+{
+	char *tmp = g_strndup(line + 5, line_len - 5);
+	char *sender = sender_address(tmp);
+
+	g_free(tmp);
+	if (g_ascii_strcasecmp(sender, "MAILER-DAEMON") == 0) {
+		g_free(sender);
+		sender = g_strdup("");
+	}
+	return sender;
+}
+
+/* ---- part content ---- */
+
+/* The bytes written to the memory stream MEM, which is unreffed; the
+ * caller frees them with g_byte_array_unref. */
+static GByteArray *take_bytes(GMimeStream *mem)
+{
+	GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	g_object_unref(mem);
+	return bytes;
+}
+
+/* The transfer-decoded content of PART (no charset conversion); the
+ * caller frees it with g_byte_array_unref. */
+static GByteArray *part_bytes(GMimePart *part)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *out = g_mime_stream_mem_new();
+
+	if (content != NULL)
+		g_mime_data_wrapper_write_to_stream(content, out);
+	return take_bytes(out);
+}
+
+/* Turn CRLF and CR-only line endings of BYTES into LF, in place: base64
+ * content decodes to whatever the sender had. */
+static void normalize_bytes(GByteArray *bytes)
+{
+	size_t n;
+	char *lf = us_input_normalize_eol((const char *)bytes->data, bytes->len, bytes->len, &n);
+
+	if (lf == NULL)
+		return;
+	memcpy(bytes->data, lf, n);
+	g_byte_array_set_size(bytes, (guint)n);
+	g_free(lf);
+}
+
+static bool charset_is_utf8_or_ascii(const char *charset)
+{
+	return g_ascii_strcasecmp(charset, "utf-8") == 0 || g_ascii_strcasecmp(charset, "utf8") == 0 ||
+	       g_ascii_strcasecmp(charset, "us-ascii") == 0 || g_ascii_strcasecmp(charset, "ascii") == 0;
+}
+
+/* UTF-16 and UTF-32 text may look like anything. */
+static bool charset_is_wide(const char *charset)
+{
+	return g_ascii_strncasecmp(charset, "utf-16", 6) == 0 || g_ascii_strncasecmp(charset, "utf-32", 6) == 0 ||
+	       g_ascii_strncasecmp(charset, "ucs", 3) == 0 || g_ascii_strncasecmp(charset, "unicode", 7) == 0;
+}
+
+/* Is BYTES valid UTF-8 with some 8-bit characters? Such text is UTF-8
+ * whatever its label says: other 8-bit charsets almost never validate,
+ * and mislabelled UTF-8 is common (e.g. "iso-2022-jp" on UTF-8 text). */
+static bool is_8bit_utf8(const GByteArray *bytes)
+{
+	bool high = false;
+
+	for (guint i = 0; i < bytes->len && !high; i++)
+		high = bytes->data[i] >= 0x80;
+	return high && g_utf8_validate((const char *)bytes->data, bytes->len, NULL);
+}
+
+/* BYTES (from CHARSET, when known to iconv) converted to UTF-8, or NULL. */
+static GByteArray *convert_charset(const GByteArray *bytes, const char *charset)
+{
+	GMimeFilter *filter = g_mime_filter_charset_new(charset, "UTF-8");
+
+	if (filter == NULL)
+		return NULL;	/* an unknown charset */
+
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GMimeStream *filtered = g_mime_stream_filter_new(mem);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+	g_mime_stream_write(filtered, (const char *)bytes->data, bytes->len);
+	g_mime_stream_flush(filtered);
+	g_object_unref(filtered);
+	g_object_unref(filter);
+
+	return take_bytes(mem);
+}
+
+/* The text of PART as valid UTF-8 with LF line endings; g_free it.
+ * The declared charset is used when iconv knows it. Text without one,
+ * with an unknown one, or labelled ASCII/UTF-8 is either valid UTF-8
+ * already or goes through GMime's 8-bit guesser (fallback charsets). */
+static char *part_text(GMimePart *part)
+{
+	GByteArray *bytes = part_bytes(part);
+	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+	GByteArray *converted = NULL;
+	const char *data;
+	char *text, *lf;
+	size_t n;
+
+	if (charset != NULL && !charset_is_utf8_or_ascii(charset) &&
+	    !(is_8bit_utf8(bytes) && !charset_is_wide(charset)))
+		converted = convert_charset(bytes, charset);
+	if (converted != NULL) {
+		g_byte_array_unref(bytes);
+		bytes = converted;
+	}
+	/* After conversion: UTF-16 text has NULs before it. */
+	replace_nuls(bytes->data, bytes->len);
+	data = (const char *)bytes->data;
+	if (bytes->len == 0)
+		text = g_strdup("");	/* data may be NULL then */
+	else if (g_utf8_validate(data, bytes->len, NULL))
+		text = g_strndup(data, bytes->len);
+	else if (converted == NULL)
+		text = g_mime_utils_decode_8bit(NULL, data, bytes->len);
+	else
+		text = NULL;
+	if (text == NULL)
+		text = g_utf8_make_valid(data, bytes->len);
+	g_byte_array_unref(bytes);
+
+	if (!g_utf8_validate(text, -1, NULL)) {
+		char *valid = g_utf8_make_valid(text, -1);
+		g_free(text);
+		text = valid;
+	}
+	lf = us_input_normalize_eol(text, strlen(text), G_MAXSIZE, &n);
+	if (lf != NULL) {
+		g_free(text);
+		text = lf;
+	}
+	return text;
+}
+
+/* ---- HTML, crudely ---- */
+
+/* Does the tag TAG (LEN bytes after '<') start with NAME as a whole word? */
+static bool tag_is(const char *tag, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (len > 0 && tag[0] == '/') {
+		tag++;
+		len--;
+	}
+	return len >= n && g_ascii_strncasecmp(tag, name, n) == 0 &&
+	       (len == n || !g_ascii_isalnum(tag[n]));
+}
+
+/* Tags after which the rendered text starts a new line. */
+static bool tag_breaks_line(const char *tag, size_t len)
+{
+	static const char *const breaking[] = {
+		"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+		"table", "blockquote", "pre", "hr", "title", "ul", "ol", "dd", "dt",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(breaking); i++)
+		if (tag_is(tag, len, breaking[i]))
+			return true;
+	return false;
+}
+
+/* Decode the entity at S (LEN bytes, S[0] == '&') into OUT; returns the
+ * bytes used, 0 if it is not one we know (the '&' is then kept). */
+static size_t decode_entity(const char *s, size_t len, GString *out)
+{
+	static const struct { const char *name; const char *text; } named[] = {
+		{ "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
+		{ "&apos;", "'" }, { "&nbsp;", " " },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(named); i++) {
+		size_t n = strlen(named[i].name);
+		if (len >= n && g_ascii_strncasecmp(s, named[i].name, n) == 0) {
+			g_string_append(out, named[i].text);
+			return n;
+		}
+	}
+	if (len >= 4 && s[1] == '#') {
+		bool hex = s[2] == 'x' || s[2] == 'X';
+		size_t i = hex ? 3 : 2;
+		gunichar c = 0;
+
+		for (; i < len && i < 12 && g_ascii_isxdigit(s[i]); i++) {
+			if (!hex && !g_ascii_isdigit(s[i]))
+				break;
+			c = c * (hex ? 16 : 10) + (gunichar)(hex ? g_ascii_xdigit_value(s[i]) : g_ascii_digit_value(s[i]));
+		}
+		if (i < len && s[i] == ';' && c != 0 && g_unichar_validate(c)) {
+			g_string_append_unichar(out, c);
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Where the element NAME (script, style: not text) that was opened just
+ * before AT is closed: the "</NAME" tag, or the end of S. */
+static size_t skip_element(const char *s, size_t len, size_t at, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = at; i + n + 2 <= len; i++)
+		if (s[i] == '<' && s[i + 1] == '/' && g_ascii_strncasecmp(s + i + 2, name, n) == 0)
+			return i;
+	return len;
+}
+
+/* Text of HTML (LEN bytes, valid UTF-8): tags dropped, block tags turned
+ * into line breaks, the common entities decoded. Crude, but enough for
+ * rules and for finding header lines quoted in an HTML-only bounce. */
+static void html_to_text(const char *s, size_t len, GString *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (s[i] == '<') {
+			const char *gt = memchr(s + i, '>', len - i);
+			if (gt == NULL)
+				break;
+			const char *tag = s + i + 1;
+			size_t tag_len = (size_t)(gt - tag);
+			i = (size_t)(gt - s) + 1;
+			if (tag_breaks_line(tag, tag_len))
+				g_string_append_c(out, '\n');
+			else if (tag[0] != '/' && (tag_is(tag, tag_len, "script") || tag_is(tag, tag_len, "style")))
+				i = skip_element(s, len, i, tag_is(tag, tag_len, "script") ? "script" : "style");
+			continue;
+		}
+		if (s[i] == '&') {
+			size_t used = decode_entity(s + i, len - i, out);
+			if (used > 0) {
+				i += used;
+				continue;
+			}
+		}
+		g_string_append_c(out, s[i]);
+		i++;
+	}
+}
+
+/* ---- the walk over the MIME tree ---- */
+
+struct walk {
+	struct us_message *msg;
+	GString *plain;		/* text of the own text/plain parts */
+	bool saw_plain;
+	GPtrArray *html;	/* own text/html parts (borrowed), used if no text/plain */
+	unsigned parts;
+};
+
+/* Append TEXT to the collected body text, one part per line at least. */
+static void add_text(GString *body, const char *text)
+{
+	if (body->len > 0 && body->str[body->len - 1] != '\n')
+		append_capped(body, "\n", 1, US_BODY_LIMIT);
+	append_capped(body, text, strlen(text), US_BODY_LIMIT);
+}
+
+static bool is_type(const char *type, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(type, list[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_headers_type(const char *type)
+{
+	static const char *const types[] = {
+		"text/rfc822-headers", "message/rfc822-headers", "text/rfc822-header",
+		"message/rfc822-header", "message/global-headers",
+	};
+
+	return is_type(type, types, G_N_ELEMENTS(types));
+}
+
+/* A recipient's DSN field NAME: where it goes in R, or NULL. */
+static char **recipient_field(struct us_dsn_recipient *r, const char *name)
+{
+	static const struct { const char *name; size_t offset; } fields[] = {
+		{ "Final-Recipient", G_STRUCT_OFFSET(struct us_dsn_recipient, final_recipient) },
+		{ "Original-Recipient", G_STRUCT_OFFSET(struct us_dsn_recipient, original_recipient) },
+		{ "Action", G_STRUCT_OFFSET(struct us_dsn_recipient, action) },
+		{ "Status", G_STRUCT_OFFSET(struct us_dsn_recipient, status) },
+		{ "Diagnostic-Code", G_STRUCT_OFFSET(struct us_dsn_recipient, diagnostic_code) },
+		{ "Remote-MTA", G_STRUCT_OFFSET(struct us_dsn_recipient, remote_mta) },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(fields); i++)
+		if (g_ascii_strcasecmp(name, fields[i].name) == 0)
+			return G_STRUCT_MEMBER_P(r, fields[i].offset);
+	return NULL;
+}
+
+/* The recipient described by FIELDS (struct us_header *), or NULL when
+ * none of them is a per-recipient field. The first of each field counts. */
+static struct us_dsn_recipient *recipient_from(const GPtrArray *fields)
+{
+	struct us_dsn_recipient *r = g_new0(struct us_dsn_recipient, 1);
+	bool any = false;
+
+	for (guint i = 0; i < fields->len; i++) {
+		const struct us_header *h = g_ptr_array_index(fields, i);
+		char **slot = recipient_field(r, h->name);
+		if (slot != NULL && *slot == NULL) {
+			*slot = squeeze_utf8(h->value);
+			any = true;
+		}
+	}
+	if (!any) {
+		us_dsn_recipient_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* One group of DSN fields: a recipient, or (before any recipient) more
+ * per-message fields. Taking "has a per-recipient field" rather than
+ * "is not the first group" copes with reports that leave out the
+ * per-message group. */
+static void dsn_group(struct us_message *msg, const char *text, size_t len)
+{
+	GPtrArray *fields = g_ptr_array_new_with_free_func(us_header_free);
+	struct us_dsn_recipient *r;
+
+	parse_header_block(text, len, fields);
+	r = recipient_from(fields);
+	if (r != NULL) {
+		if (msg->dsn_recipients->len < MAX_DSN_RECIPIENTS)
+			g_ptr_array_add(msg->dsn_recipients, r);
+		else
+			us_dsn_recipient_free(r);
+	} else if (msg->dsn_recipients->len == 0) {
+		for (guint i = 0; i < fields->len; i++) {
+			const struct us_header *h = g_ptr_array_index(fields, i);
+			char *value = squeeze_utf8(h->value);
+			g_ptr_array_add(msg->dsn_reporting, us_header_new(h->name, value));
+			g_free(value);
+		}
+	}
+	g_ptr_array_unref(fields);
+}
+
+/* The end of the group of lines starting at POS: the next line that is
+ * empty or only white space, or the end of TEXT. */
+static size_t group_end(const char *text, size_t len, size_t pos, size_t *next)
+{
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t i = pos;
+
+		while (i < end && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		if (i == end) {
+			*next = nl ? end + 1 : len;
+			return pos;
+		}
+		pos = nl ? end + 1 : len;
+	}
+	*next = len;
+	return len;
+}
+
+/* A message/(global-)delivery-status part (RFC 3464 / 6533): groups of
+ * header-like fields separated by empty lines, each parsed by GMime. */
+static void parse_dsn(struct us_message *msg, GMimePart *part)
+{
+	GByteArray *bytes = part_bytes(part);
+	const char *text;
+	size_t pos = 0, next;
+	unsigned groups = 0;
+
+	normalize_bytes(bytes);
+	text = (const char *)bytes->data;
+	while (pos < bytes->len && groups < MAX_DSN_GROUPS) {
+		size_t end = group_end(text, bytes->len, pos, &next);
+		if (end > pos) {
+			dsn_group(msg, text + pos, end - pos);
+			groups++;
+		}
+		pos = next;
+	}
+	g_byte_array_unref(bytes);
+}
+
+static void add_quoted(struct us_message *msg, struct us_quoted *q)
+{
+	if (q->headers->len > 0 && msg->quoted->len < MAX_QUOTED_MIME)
+		g_ptr_array_add(msg->quoted, q);
+	else
+		us_quoted_free(q);
+}
+
+/* The header block of the content of PART as a quoted original from
+ * SOURCE. Empty lines before it are skipped: some MTAs put one too many
+ * after the part's own header. */
+static void quote_part_content(struct us_message *msg, GMimePart *part,
+			       enum us_quote_source source)
+{
+	GByteArray *bytes = part_bytes(part);
+	struct us_quoted *q = us_quoted_new(source);
+	size_t skip = 0;
+
+	normalize_bytes(bytes);
+	while (skip < bytes->len && bytes->data[skip] == '\n')
+		skip++;
+	parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
+	g_byte_array_unref(bytes);
+	add_quoted(msg, q);
+}
+
+/* Types whose content is a whole message, when GMime left them a leaf
+ * part: encoded message/rfc822 (which RFC 2046 forbids, so GMime does
+ * not parse it) and message/partial (Bigfoot sends the original so). */
+static bool is_message_leaf_type(const char *type)
+{
+	static const char *const types[] = {
+		"message/rfc822", "message/global", "message/partial",
+	};
+
+	return is_type(type, types, G_N_ELEMENTS(types));
+}
+
+/* A leaf part of the message's own structure. */
+static void own_leaf(struct walk *w, GMimePart *part, const char *type)
+{
+	static const char *const dsn_types[] = {
+		"message/delivery-status", "message/global-delivery-status",
+	};
+	struct us_message *msg = w->msg;
+
+	if (strcmp(type, "text/plain") == 0) {
+		w->saw_plain = true;
+		if (w->plain->len < US_BODY_LIMIT) {
+			char *text = part_text(part);
+			add_text(w->plain, text);
+			g_free(text);
+		}
+	} else if (strcmp(type, "text/html") == 0) {
+		g_ptr_array_add(w->html, part);
+	} else if (is_type(type, dsn_types, G_N_ELEMENTS(dsn_types))) {
+		msg->has_delivery_status = true;
+		parse_dsn(msg, part);
+	} else if (strcmp(type, "message/feedback-report") == 0) {
+		msg->has_feedback_report = true;
+	} else if (strcmp(type, "message/disposition-notification") == 0) {
+		msg->has_disposition_notification = true;
+	} else if (is_headers_type(type)) {
+		quote_part_content(msg, part, US_QUOTE_HEADERS);
+	} else if (is_message_leaf_type(type)) {
+		quote_part_content(msg, part, US_QUOTE_MESSAGE);
+	}
+}
+
+/* Some MTAs paste the original right after a boundary line, so that its
+ * header becomes the part's MIME header. A Received field has no business
+ * in a MIME part header, so one there marks such an original. */
+static void quote_pasted_original(struct us_message *msg, GMimeObject *part)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(part);
+
+	if (list == NULL || !g_mime_header_list_contains(list, "Received"))
+		return;
+	struct us_quoted *q = us_quoted_new(US_QUOTE_MESSAGE);
+	append_header_list(q->headers, list);
+	add_quoted(msg, q);
+}
+
+/* A multipart without parts (its boundary never occurs, as in some
+ * anonymised or broken reports) has all its text in the prologue. */
+static void own_empty_multipart(struct walk *w, GMimeMultipart *mp)
+{
+	const char *prologue = g_mime_multipart_get_prologue(mp);
+
+	if (prologue == NULL || w->plain->len >= US_BODY_LIMIT)
+		return;
+	char *text = clean_utf8_text(prologue);
+	w->saw_plain = true;
+	add_text(w->plain, text);
+	g_free(text);
+}
+
+/* "type/subtype" of OBJ, lower case, valid UTF-8 and without blanks (it
+ * goes into a space-separated list). */
+static char *object_type(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	char *raw = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+	char *valid = clean_utf8(raw, -1);
+	char *lower = g_ascii_strdown(valid, -1);
+
+	g_free(raw);
+	g_free(valid);
+	for (char *p = lower; *p; p++)
+		if (g_ascii_isspace(*p))
+			*p = '_';
+	return lower;
+}
+
+static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool attached);
+
+static void walk_message_part(struct walk *w, GMimeMessagePart *mp, unsigned depth, bool attached)
+{
+	GMimeMessage *inner = g_mime_message_part_get_message(mp);
+	GMimeObject *body = inner ? g_mime_message_get_mime_part(inner) : NULL;
+
+	if (inner == NULL)
+		return;
+	if (!attached) {
+		GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(inner));
+		if (list != NULL && g_mime_header_list_get_count(list) > 0) {
+			struct us_quoted *q = us_quoted_new(US_QUOTE_MESSAGE);
+			append_message_headers(q->headers, inner);
+			add_quoted(w->msg, q);
+		} else if (body != NULL && GMIME_IS_PART(body)) {
+			/* An empty line before the header made it all body. */
+			quote_part_content(w->msg, GMIME_PART(body), US_QUOTE_MESSAGE);
+		}
+	}
+	walk(w, body, depth + 1, true);
+}
+
+/* Visit OBJ and its children in tree order. ATTACHED: inside an attached
+ * message, where only the part list is collected. */
+static void walk(struct walk *w, GMimeObject *obj, unsigned depth, bool attached)
+{
+	if (obj == NULL || depth > MAX_DEPTH || w->parts >= MAX_PARTS)
+		return;
+	w->parts++;
+
+	char *type = object_type(obj);
+	if (w->msg->part_types->len > 0)
+		g_string_append_c(w->msg->part_types, ' ');
+	g_string_append(w->msg->part_types, type);
+
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		if (n == 0 && !attached)
+			own_empty_multipart(w, mp);
+		for (int i = 0; i < n && w->parts < MAX_PARTS; i++)
+			walk(w, g_mime_multipart_get_part(mp, i), depth + 1, attached);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		walk_message_part(w, GMIME_MESSAGE_PART(obj), depth, attached);
+	} else if (GMIME_IS_PART(obj) && !attached) {
+		if (depth > 0)
+			quote_pasted_original(w->msg, obj);
+		own_leaf(w, GMIME_PART(obj), type);
+	}
+	g_free(type);
+}
+
+/* The body text: the text/plain parts, or failing those the text/html ones. */
+static void finish_body(struct walk *w)
+{
+	GString *body = w->msg->body;
+
+	if (w->saw_plain) {
+		g_string_append_len(body, w->plain->str, (gssize)w->plain->len);
+		return;
+	}
+	for (guint i = 0; i < w->html->len && body->len < US_BODY_LIMIT; i++) {
+		char *html = part_text(g_ptr_array_index(w->html, i));
+		GString *text = g_string_new(NULL);
+		html_to_text(html, strlen(html), text);
+		add_text(body, text->str);
+		g_string_free(text, TRUE);
+		g_free(html);
+	}
+}
+
+/* Inline-quoted headers in the body text; their values may still hold
+ * RFC 2047 encoded words, which only GMime decodes. */
+static void find_inline_quotes(struct us_message *msg)
+{
+	guint first = msg->quoted->len;
+
+	us_quote_find_inline(msg->body->str, msg->body->len, msg->quoted);
+	for (guint q = first; q < msg->quoted->len; q++) {
+		struct us_quoted *quoted = g_ptr_array_index(msg->quoted, q);
+		for (guint i = 0; i < quoted->headers->len; i++) {
+			struct us_header *h = g_ptr_array_index(quoted->headers, i);
+			if (strstr(h->value, "=?") == NULL)
+				continue;
+			char *decoded = g_mime_utils_header_decode_text(NULL, h->value);
+			g_free(h->value);
+			h->value = clean_utf8(decoded, -1);
+			g_free(decoded);
+		}
+	}
+}
+
+/* Everything but the headers, from the top-level entity TOP. */
+static void fill_from_tree(struct us_message *msg, GMimeObject *top)
+{
+	struct walk w = {
+		.msg = msg,
+		.plain = g_string_new(NULL),
+		.html = g_ptr_array_new(),
+	};
+	GMimeContentType *ct = g_mime_object_get_content_type(top);
+
+	g_free(msg->content_type);
+	msg->content_type = object_type(top);
+	if (ct != NULL && g_mime_content_type_is_type(ct, "multipart", "report")) {
+		const char *report_type = g_mime_content_type_get_parameter(ct, "report-type");
+		if (report_type != NULL) {
+			char *valid = clean_utf8(report_type, -1);
+			msg->report_type = g_ascii_strdown(valid, -1);
+			g_free(valid);
+		}
+	}
+	walk(&w, top, 0, false);
+	finish_body(&w);
+	g_string_free(w.plain, TRUE);
+	g_ptr_array_unref(w.html);
+}
+
+/* How much of DATA (LEN bytes, LF line endings) to give GMime: all of it
+ * unless it has more than MAX_DELIMITER_LINES lines starting with "--"
+ * (every MIME part needs one), then up to the first line over the limit.
+ * GMime builds every part it finds (a few microseconds each) and checks
+ * each line against every open boundary, so without this a 4 MB message
+ * of empty or nested parts takes seconds. */
+static size_t gmime_limit(const char *data, size_t len)
+{
+	const char *p = data, *end = data + len;
+	unsigned lines = 0;
+
+	while (p < end && (p = memmem(p, (size_t)(end - p), "\n--", 3)) != NULL) {
+		if (++lines > MAX_DELIMITER_LINES)
+			return (size_t)(p - data) + 1;
+		p += 3;
+	}
+	return len;
+}
+
+/* Parse DATA (LEN bytes, LF line endings, no "From " line) into MSG. */
+static void parse_bytes(struct us_message *msg, const char *data, size_t len)
+{
+	size_t limit = gmime_limit(data, len);
+	struct borrowed b;
+	GMimeObject *top;
+
+	if (limit < len)
+		msg->truncated = true;
+	if (limit == 0)
+		return;
+	top = parse_entity(borrowed_open(&b, data, limit));
+	if (top != NULL) {
+		append_header_list(msg->headers, g_mime_object_get_header_list(top));
+		fill_from_tree(msg, top);
+		g_object_unref(top);
+	}
+	borrowed_close(&b);
+}
+
+/* Does TEXT (LEN bytes) start with a header field name and its colon? */
+static bool starts_with_field(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && text[i] > ' ' && text[i] < 127 && text[i] != ':')
+		i++;
+	return i > 0 && i < len && text[i] == ':';
+}
+
+/* Bytes of empty or white space lines at the start of TEXT (LEN bytes,
+ * LF endings) that stand before a header. Strictly such a message has an
+ * empty header and all of it is body, but messages saved with a stray
+ * blank line on top exist, and their header is what tells what they are. */
+static size_t stray_blank_lines(const char *text, size_t len)
+{
+	size_t pos = 0;
+
+	for (;;) {
+		size_t i = pos;
+		while (i < len && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		if (i >= len || text[i] != '\n')
+			break;
+		pos = i + 1;
+	}
+	return pos > 0 && starts_with_field(text + pos, len - pos) ? pos : 0;
+}
+
+struct us_message *us_mime_parse(const char *data, size_t len)
+{
+	struct us_message *msg = us_message_new();
+	struct us_layout layout;
+	size_t lf_len = 0;
+	char *lf;
+	const char *buf;
+
+	if (data == NULL)
+		len = 0;
+	msg->truncated = len > US_SCAN_LIMIT;
+	/* GMime copes with CRLF but takes a CR-only message for one line;
+	 * LF everywhere also keeps decoded text and our own scanners simple. */
+	lf = us_input_normalize_eol(data, len, US_SCAN_LIMIT, &lf_len);
+	buf = lf ? lf : data;
+	if (lf == NULL)
+		lf_len = len < US_SCAN_LIMIT ? len : US_SCAN_LIMIT;
+
+	/* A leading mbox "From " line is not a header; GMime's message format
+	 * does not expect it, so it is skipped here. */
+	us_input_layout(buf, lf_len, &layout);
+	if (layout.from_line_end > 0)
+		msg->envelope_sender = from_line_sender(buf, layout.from_line_end);
+	size_t start = layout.from_line_end + stray_blank_lines(buf + layout.from_line_end,
+								lf_len - layout.from_line_end);
+	parse_bytes(msg, buf + start, lf_len - start);
+
+	const char *return_path = us_message_header(msg, "Return-Path");
+	if (return_path != NULL) {
+		g_free(msg->envelope_sender);
+		msg->envelope_sender = sender_address(return_path);
+	}
+	find_inline_quotes(msg);
+	g_free(lf);
+	return msg;
+}
