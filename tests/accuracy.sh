@@ -147,7 +147,8 @@ rm -f "$results.body"
 rm -rf "$parts"
 
 # The report.
-awk -F '\t' -v ms=$((end - start)) -v jobs="$jobs" -v bin="$bin" -v corpus="$corpus" -v out="$out" -v xstatus="$xstatus" '
+nfixed=$(grep -vc '^#' "$fixes")
+awk -F '\t' -v nfixed="$nfixed" -v ms=$((end - start)) -v jobs="$jobs" -v bin="$bin" -v corpus="$corpus" -v out="$out" -v xstatus="$xstatus" '
 	function kindof(label) {
 		if (label == "arf") return "feedback"
 		if (label == "ham" || label == "other") return "none"
@@ -217,6 +218,7 @@ awk -F '\t' -v ms=$((end - start)) -v jobs="$jobs" -v bin="$bin" -v corpus="$cor
 		for (i = 1; i <= nl; i++) if (nlabel[L[i]]) printf " %s=%d", L[i], nlabel[L[i]]
 		for (l in nlabel) if (kindof(l) == "?") printf " %s=%d(unknown label)", l, nlabel[l]
 		printf " (arf->feedback; ham,other->none)\n"
+		printf "labels corrected by the project: %d (tests/label-fixes.tsv)\n", nfixed
 		printf "ham detected as an automated kind: %d of %d (%s%%)\n", hamfp, nham, nham ? sprintf("%.2f", 100 * hamfp / nham) : "-"
 
 		w = mwidth < 20 ? 20 : mwidth

@@ -1,7 +1,7 @@
 #!/bin/sh
 # cli.t - the command line: options, modes, exit codes, failures that must defer.
 . "$TOP/tests/lib.sh"
-plan 47
+plan 49
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
