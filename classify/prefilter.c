@@ -3,7 +3,12 @@
  *
  * The analyser is deliberately conservative: wherever it is unsure what
  * TRE would make of a construct, it assumes "could match anything",
- * which only costs a needless regex compilation, never a missed match. */
+ * which only costs a needless regex compilation, never a missed match.
+ * Its claims of exactness and its splits into alternatives are stricter
+ * still: they are made only for regexes built from constructs whose
+ * meaning is plain (see prefilter.h), since there a mistake would
+ * change an outcome. */
+#include <stddef.h>
 #include <string.h>
 #include "prefilter.h"
 
@@ -15,13 +20,64 @@
 /* Nesting deeper than this is refused rather than recursed into. */
 #define MAX_DEPTH 100
 
+/* The analysis runs once per regex of every rule on every one-shot
+ * run, so it avoids the heap per string: every string it builds is a
+ * slice of one growing byte buffer, and every set a slice of one
+ * growing array of such strings, both on the stack until they outgrow
+ * it. Nothing is freed before the end; what an analysis builds is
+ * bounded by the regex's length times the set limits above. */
+#define LOCAL_TEXT 2048
+#define LOCAL_MEMBERS 256
+#define LOCAL_BRANCHES 64
+/* Sets of more members than this are kept free of duplicates with a
+ * hash table rather than by comparing with each member: the unions of
+ * long alternations reach hundreds. The table has room for far more
+ * than MAX_REQUIRED (+ the one member over it that ends a union). */
+#define DEDUP_LINEAR 8
+#define DEDUP_BITS 10
+
+/* Bytes [off, off + len) of parser.text. */
+struct str {
+	guint off;
+	guint len;
+	/* A hash of the bytes, so that unequal strings rarely need a
+	 * byte comparison: the polynomial sum of byte * HASH_BASE^k, and
+	 * HASH_BASE^len, with which that of a concatenation follows from
+	 * its parts' without reading them. */
+	guint32 hash;
+	guint32 power;
+};
+
+#define HASH_BASE 31u
+
+/* Members [first, first + n) of parser.members, all different. Sets are
+ * values: an operation never changes the members of its operands, it
+ * appends new ones, so a set can be copied and kept anywhere. n == 0
+ * stands for "no set" (unknown, or too many strings to list); a real
+ * set is never empty. */
+struct set {
+	guint first;
+	guint n;
+	guint shortest;		/* length of the shortest member */
+};
+
+static const struct set no_set = { 0, 0, 0 };
+
 /* What is known about a piece of regex. EXACT: the complete, finite set
- * of strings it can match (lower-cased), or NULL when unknown or too
- * many. REQUIRED: strings one of which every match contains, or NULL
- * for "no requirement". Both are GPtrArrays of g_free'd strings. */
+ * of strings it can match (lower-cased), or no set when unknown or too
+ * many. REQUIRED: strings one of which every match contains, or no set
+ * for "no requirement". */
 struct info {
-	GPtrArray *exact;
-	GPtrArray *required;
+	struct set exact;
+	struct set required;
+};
+
+/* A top-level group "(B1|...|Bn)" that the regex could be split at. */
+struct split_group {
+	const char *open;	/* its '(' */
+	const char *close;	/* its ')' */
+	guint first_bar;	/* its '|'s: group_bars[first_bar ...] */
+	guint bars;		/* how many; 0 = no group found */
 };
 
 struct parser {
@@ -29,147 +85,285 @@ struct parser {
 	const char *end;
 	const char *error;	/* static; first syntax error found */
 	unsigned depth;
+	char *text;		/* the bytes of every string built */
+	guint text_len, text_size;
+	struct str *members;	/* the members of every set built */
+	guint members_len, members_size;
+	struct info *branches;	/* of the alternations being read, innermost last */
+	guint branches_len, branches_size;
+	guint dedup_first;	/* DEDUP indexes the set from here on, + 1; 0 = none */
+	/* Something besides literal text, groups and '|': the literals
+	 * no longer tell the whole language. */
+	bool approximate;
+	/* Something whose meaning could depend on the rest of the regex
+	 * (back-references, flag groups, bounds TRE reads its own way), so
+	 * the regex is not split into alternatives. */
+	bool unsplittable;
+	/* Split points, recorded only when asked for (TOP_BARS not NULL). */
+	GArray *top_bars;	/* const char *: the '|'s of the top level */
+	GArray *group_bars;	/* const char *: those of the top-level groups */
+	struct split_group last_group;	/* the top-level group just parsed */
+	struct split_group best_group;	/* the unquantified one with most '|'s */
+	/* Big buffers last: they are not cleared (see us_regex_analyse). */
+	/* The members of the set being built by hash: member index + 1,
+	 * 0 for none. */
+	guint dedup[1u << DEDUP_BITS];
+	char local_text[LOCAL_TEXT];	/* TEXT's first home */
+	struct str local_members[LOCAL_MEMBERS];	/* MEMBERS' first home */
+	struct info local_branches[LOCAL_BRANCHES];	/* BRANCHES' first home */
 };
 
-static GPtrArray *set_new(void)
+/* ASCII lower case; other bytes, UTF-8 ones included, stay. */
+static inline char fold(char c)
 {
-	return g_ptr_array_new_with_free_func(g_free);
+	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
 }
 
-static void set_free(GPtrArray *set)
+/* Makes room for NEEDED items of UNIT bytes in DATA, of *SIZE items: the
+ * buffer doubles, leaving the stack (LOCAL) for the heap the first time. */
+G_GNUC_NO_INLINE
+static void *grow(void *data, guint *size, guint needed, size_t unit, void *local)
 {
-	if (set)
-		g_ptr_array_unref(set);
+	guint size2 = *size;
+
+	while (size2 < needed)
+		size2 *= 2;
+	if (data == local) {
+		void *heap = g_malloc_n(size2, unit);
+		memcpy(heap, data, (size_t)*size * unit);
+		data = heap;
+	} else {
+		data = g_realloc_n(data, size2, unit);
+	}
+	*size = size2;
+	return data;
 }
 
-static void info_clear(struct info *in)
+/* Adds N bytes to the text; returns the offset of the first. */
+static guint text_extend(struct parser *ps, guint n)
 {
-	set_free(in->exact);
-	set_free(in->required);
-	in->exact = NULL;
-	in->required = NULL;
+	guint at = ps->text_len;
+
+	if (at + n > ps->text_size)
+		ps->text = grow(ps->text, &ps->text_size, at + n, 1, ps->local_text);
+	ps->text_len = at + n;
+	return at;
 }
 
-static bool set_contains(const GPtrArray *set, const char *s)
+static inline void members_append(struct parser *ps, struct str s)
 {
-	for (guint i = 0; i < set->len; i++)
-		if (strcmp(g_ptr_array_index(set, i), s) == 0)
-			return true;
-	return false;
+	if (ps->members_len == ps->members_size)
+		ps->members = grow(ps->members, &ps->members_size, ps->members_len + 1,
+				   sizeof(struct str), ps->local_members);
+	ps->members[ps->members_len++] = s;
 }
 
-/* Adds a copy of S unless already there. */
-static void set_add(GPtrArray *set, const char *s)
+static struct str member(const struct parser *ps, guint i)
 {
-	if (!set_contains(set, s))
-		g_ptr_array_add(set, g_strdup(s));
+	return ps->members[i];
 }
 
-static GPtrArray *set_single(const char *s)
+static const char *bytes_of(const struct parser *ps, struct str s)
 {
-	GPtrArray *set = set_new();
-
-	g_ptr_array_add(set, g_strdup(s));
-	return set;
+	return ps->text + s.off;
 }
 
-static GPtrArray *set_copy(const GPtrArray *set)
+static bool str_equal(const struct parser *ps, struct str a, struct str b)
 {
-	GPtrArray *copy = set_new();
+	return a.hash == b.hash && a.len == b.len &&
+	       memcmp(bytes_of(ps, a), bytes_of(ps, b), a.len) == 0;
+}
 
-	for (guint i = 0; i < set->len; i++)
-		g_ptr_array_add(copy, g_strdup(g_ptr_array_index(set, i)));
-	return copy;
+static guint dedup_slot(guint32 hash)
+{
+	return (guint)((hash * 2654435761u) >> (32 - DEDUP_BITS));
+}
+
+/* Finds S's slot in the dedup table: where it is, or the free one
+ * where it would go. */
+static guint *dedup_find(struct parser *ps, struct str s)
+{
+	guint slot = dedup_slot(s.hash);
+
+	while (ps->dedup[slot] != 0 && !str_equal(ps, member(ps, ps->dedup[slot] - 1), s))
+		slot = (slot + 1) & ((1u << DEDUP_BITS) - 1);
+	return &ps->dedup[slot];
+}
+
+/* Appends S to the set being built at the end of ps->members from
+ * FIRST on, unless it is there already. */
+static void add_unique(struct parser *ps, guint first, struct str s)
+{
+	guint *slot;
+
+	if (ps->members_len - first < DEDUP_LINEAR) {
+		for (guint i = first; i < ps->members_len; i++)
+			if (str_equal(ps, member(ps, i), s))
+				return;
+		members_append(ps, s);
+		return;
+	}
+	if (ps->dedup_first != first + 1) {
+		/* A new set: index its members so far. */
+		memset(ps->dedup, 0, sizeof ps->dedup);
+		ps->dedup_first = first + 1;
+		for (guint i = first; i < ps->members_len; i++) {
+			slot = dedup_find(ps, member(ps, i));
+			if (*slot == 0)
+				*slot = i + 1;
+		}
+	}
+	slot = dedup_find(ps, s);
+	if (*slot != 0)
+		return;
+	*slot = ps->members_len + 1;
+	members_append(ps, s);
+}
+
+/* Appends LEN bytes from text offset FROM (which lies before the end)
+ * to the text; returns where they went. */
+static guint append_from_text(struct parser *ps, guint from, guint len)
+{
+	guint at = text_extend(ps, len);
+
+	memcpy(ps->text + at, ps->text + from, len);
+	return at;
+}
+
+/* {S}: LEN bytes from BYTES, lower-cased. */
+static struct set set_of(struct parser *ps, const char *bytes, size_t len)
+{
+	struct str s = { text_extend(ps, (guint)len), (guint)len, 0, 1 };
+	struct set out = { ps->members_len, 1, (guint)len };
+
+	for (size_t i = 0; i < len; i++) {
+		char c = fold(bytes[i]);
+		ps->text[s.off + i] = c;
+		s.hash = s.hash * HASH_BASE + (guchar)c;
+		s.power *= HASH_BASE;
+	}
+	members_append(ps, s);
+	return out;
+}
+
+static struct set set_empty_string(struct parser *ps)
+{
+	return set_of(ps, "", 0);
+}
+
+static bool is_empty_string(const struct parser *ps, struct set s)
+{
+	return s.n == 1 && member(ps, s.first).len == 0;
 }
 
 /* Length of the shortest member: how selective the set is as a
  * prefilter. -1 for "no set". */
-static long set_score(const GPtrArray *set)
+static long set_score(struct set s)
 {
-	long best = -1;
-
-	if (set == NULL || set->len == 0)
-		return -1;
-	for (guint i = 0; i < set->len; i++) {
-		long len = (long)strlen(g_ptr_array_index(set, i));
-		if (best < 0 || len < best)
-			best = len;
-	}
-	return best;
+	return s.n ? (long)s.shortest : -1;
 }
 
 /* True if A is a better prefilter than B: a longer shortest literal,
  * or as long with fewer literals to look for. */
-static bool set_better(const GPtrArray *a, const GPtrArray *b)
+static bool set_better(struct set a, struct set b)
 {
 	long sa = set_score(a), sb = set_score(b);
 
 	if (sa != sb)
 		return sa > sb;
-	return a != NULL && b != NULL && a->len < b->len;
+	return a.n != 0 && b.n != 0 && a.n < b.n;
 }
 
-/* Keeps the better of *BEST and CANDIDATE in *BEST and frees the other. */
-static void keep_better(GPtrArray **best, GPtrArray *candidate)
+/* Keeps the better of *BEST and CANDIDATE in *BEST. */
+static void keep_better(struct set *best, struct set candidate)
 {
-	if (set_better(candidate, *best)) {
-		set_free(*best);
+	if (set_better(candidate, *best))
 		*best = candidate;
-	} else {
-		set_free(candidate);
-	}
 }
 
 /* The best requirement the piece offers: its exact set (every match is
  * one of those strings, so contains one) or its own requirement. Takes
  * both sets out of IN. */
-static GPtrArray *take_requirement(struct info *in)
+static struct set take_requirement(struct info *in)
 {
-	GPtrArray *best = in->required;
+	struct set best = in->required;
 
-	in->required = NULL;
-	if (in->exact)
-		keep_better(&best, in->exact);
-	in->exact = NULL;
+	keep_better(&best, in->exact);
+	in->exact = no_set;
+	in->required = no_set;
 	return best;
 }
 
-/* Every concatenation of a member of A with one of B; NULL if that
- * would exceed MAX_EXACT. */
-static GPtrArray *set_cross(const GPtrArray *a, const GPtrArray *b)
+/* Whether the members of S all have the same length. */
+static bool same_lengths(const struct parser *ps, struct set s)
 {
-	GPtrArray *out;
+	for (guint i = 1; i < s.n; i++)
+		if (member(ps, s.first + i).len != member(ps, s.first).len)
+			return false;
+	return true;
+}
 
-	if ((size_t)a->len * b->len > MAX_EXACT)
-		return NULL;
-	out = set_new();
-	for (guint i = 0; i < a->len; i++) {
-		for (guint j = 0; j < b->len; j++) {
-			char *s = g_strconcat(g_ptr_array_index(a, i), g_ptr_array_index(b, j), NULL);
-			set_add(out, s);
-			g_free(s);
+/* Every concatenation of a member of A with one of B; no set if that
+ * would exceed MAX_EXACT. */
+static struct set set_cross(struct parser *ps, struct set a, struct set b)
+{
+	struct set out = { ps->members_len, 0, a.shortest + b.shortest };
+
+	if ((size_t)a.n * b.n > MAX_EXACT)
+		return no_set;
+	/* The commonest case by far: the start of a concatenation. */
+	if (is_empty_string(ps, a))
+		return b;
+	if (is_empty_string(ps, b))
+		return a;
+	/* X1Y1 = X2Y2 with X1 != X2 needs |X1| != |X2|, and likewise for
+	 * the Ys (A and B have no duplicates): when either set's members
+	 * all have one length, no product needs looking for. */
+	bool unique = a.n == 1 || b.n == 1 || same_lengths(ps, a) || same_lengths(ps, b);
+	for (guint i = 0; i < a.n; i++) {
+		for (guint j = 0; j < b.n; j++) {
+			struct str x = member(ps, a.first + i), y = member(ps, b.first + j);
+			struct str s = {
+				.off = x.off,
+				.len = x.len + y.len,
+				.hash = x.hash * y.power + y.hash,
+				.power = x.power * y.power,
+			};
+
+			/* X's bytes may end the buffer (a run of literal text
+			 * growing atom by atom): then Y can simply follow. */
+			if (x.off + x.len != ps->text_len)
+				s.off = append_from_text(ps, x.off, x.len);
+			append_from_text(ps, y.off, y.len);
+			if (unique)
+				members_append(ps, s);
+			else
+				add_unique(ps, out.first, s);
 		}
 	}
+	out.n = ps->members_len - out.first;
 	return out;
 }
 
-/* A ∪ B (consuming both), or NULL if either is NULL or the union would
- * exceed LIMIT. */
-static GPtrArray *set_union(GPtrArray *a, GPtrArray *b, guint limit)
+/* A ∪ B, or no set if either is none or the union would exceed LIMIT. */
+static struct set set_union(struct parser *ps, struct set a, struct set b, guint limit)
 {
-	if (a == NULL || b == NULL) {
-		set_free(a);
-		set_free(b);
-		return NULL;
+	struct set out = { 0, 0, MIN(a.shortest, b.shortest) };
+
+	if (a.n == 0 || b.n == 0)
+		return no_set;
+	if (a.first + a.n == ps->members_len) {
+		/* A ends the array: extend it where it is. */
+		out.first = a.first;
+	} else {
+		out.first = ps->members_len;
+		for (guint i = 0; i < a.n; i++)
+			members_append(ps, member(ps, a.first + i));
 	}
-	for (guint i = 0; i < b->len; i++)
-		set_add(a, g_ptr_array_index(b, i));
-	set_free(b);
-	if (a->len > limit) {
-		set_free(a);
-		return NULL;
-	}
-	return a;
+	for (guint j = 0; j < b.n; j++)
+		add_unique(ps, out.first, member(ps, b.first + j));
+	out.n = ps->members_len - out.first;
+	return out.n > limit ? no_set : out;
 }
 
 static bool at_end(const struct parser *ps)
@@ -188,13 +382,14 @@ static void parse_alternation(struct parser *ps, struct info *out);
 
 /* "[...]" starting at ps->p. Matches one character; if that character
  * is always the same ASCII letter (any case) or symbol, as in "[.]" or
- * "[Xx]", it is a literal. */
+ * "[Xx]", it is a literal (for the prefilter; it is not plain text). */
 static void parse_bracket(struct parser *ps, struct info *out)
 {
 	const char *p = ps->p + 1;
 	bool negated = false, simple = true;
 	char only = '\0';
 
+	ps->approximate = true;
 	if (p < ps->end && *p == '^') {
 		negated = true;
 		p++;
@@ -220,8 +415,8 @@ static void parse_bracket(struct parser *ps, struct info *out)
 		if (c >= 0x80 || (*p == '-' && only != '\0' && p + 1 < ps->end && p[1] != ']'))
 			simple = false;	/* non-ASCII, or a range */
 		else if (only == '\0')
-			only = g_ascii_tolower(*p);
-		else if (g_ascii_tolower(*p) != only)
+			only = fold(*p);
+		else if (fold(*p) != only)
 			simple = false;
 		p++;
 	}
@@ -230,10 +425,8 @@ static void parse_bracket(struct parser *ps, struct info *out)
 		return;
 	}
 	ps->p = p + 1;
-	if (simple && !negated && only != '\0') {
-		char s[2] = { only, '\0' };
-		out->exact = set_single(s);
-	}
+	if (simple && !negated && only != '\0')
+		out->exact = set_of(ps, &only, 1);
 }
 
 /* "\X" at ps->p. Escaped ASCII punctuation stands for itself; escaped
@@ -251,8 +444,24 @@ static void parse_escape(struct parser *ps, struct info *out)
 	c = (unsigned char)ps->p[1];
 	ps->p += 2;
 	if (c < 0x80 && g_ascii_ispunct(c) && strchr("<>`'", c) == NULL) {
-		char s[2] = { (char)c, '\0' };
-		out->exact = set_single(s);
+		out->exact = set_of(ps, (const char *)&c, 1);
+		return;
+	}
+	ps->approximate = true;
+	/* A back-reference ties the text to a group: splitting the
+	 * alternatives apart could renumber or remove that group. */
+	if (g_ascii_isdigit(c))
+		ps->unsplittable = true;
+	/* TRE's "\xHH" and "\x{H...}" are one character each: the digits
+	 * are not literal text. */
+	if (c == 'x') {
+		const char *close = ps->p < ps->end && *ps->p == '{' ?
+			memchr(ps->p, '}', (size_t)(ps->end - ps->p)) : NULL;
+		if (close)
+			ps->p = close + 1;
+		else
+			for (int k = 0; k < 2 && ps->p < ps->end && g_ascii_isxdigit(*ps->p); k++)
+				ps->p++;
 		return;
 	}
 	/* A multibyte character: skip its continuation bytes too. */
@@ -260,12 +469,26 @@ static void parse_escape(struct parser *ps, struct info *out)
 		ps->p++;
 }
 
+static void record_bar(struct parser *ps)
+{
+	if (ps->top_bars == NULL)
+		return;
+	if (ps->depth == 0)
+		g_array_append_val(ps->top_bars, ps->p);
+	else if (ps->depth == 1)
+		g_array_append_val(ps->group_bars, ps->p);
+}
+
 /* "(...)" at ps->p, including TRE's "(?flags)" and "(?flags:...)".
  * Flags only change case and line handling, which the literals, being
- * searched case-insensitively, do not depend on. */
+ * searched case-insensitively, do not depend on; but they make the
+ * regex inexact, and a flag's reach, up to the end of the enclosing
+ * group, forbids splitting. */
 static void parse_group(struct parser *ps, struct info *out)
 {
+	const char *open = ps->p;
 	const char *p = ps->p + 1;
+	guint first_bar = ps->group_bars ? ps->group_bars->len : 0;
 
 	if (ps->depth >= MAX_DEPTH) {
 		fail(ps, "parentheses nested too deeply");
@@ -273,11 +496,13 @@ static void parse_group(struct parser *ps, struct info *out)
 	}
 	if (p < ps->end && *p == '?') {
 		const char *q = p + 1;
+		ps->approximate = true;
+		ps->unsplittable = true;
 		while (q < ps->end && (g_ascii_isalpha(*q) || *q == '-'))
 			q++;
 		if (q < ps->end && *q == ')') {
 			ps->p = q + 1;
-			out->exact = set_single("");
+			out->exact = set_empty_string(ps);
 			return;
 		}
 		if (q < ps->end && *q == ':')
@@ -290,22 +515,40 @@ static void parse_group(struct parser *ps, struct info *out)
 	if (ps->error)
 		return;
 	if (at_end(ps) || *ps->p != ')') {
-		info_clear(out);
+		*out = (struct info){ no_set, no_set };
 		fail(ps, "unbalanced ( (missing ))");
 		return;
+	}
+	if (ps->depth == 0 && ps->group_bars) {
+		ps->last_group = (struct split_group){
+			.open = open,
+			.close = ps->p,
+			.first_bar = first_bar,
+			.bars = ps->group_bars->len - first_bar,
+		};
 	}
 	ps->p++;
 }
 
+/* What ASCII characters mean outside brackets, as bits: the analyser
+ * looks at every character of every regex, so this is a table. */
+enum { SPECIAL = 1, QUANTIFIER = 2 };
+static const guint8 char_class[128] = {
+	['\\'] = SPECIAL, ['['] = SPECIAL, [']'] = SPECIAL, ['('] = SPECIAL, [')'] = SPECIAL,
+	['}'] = SPECIAL, ['.'] = SPECIAL, ['^'] = SPECIAL, ['$'] = SPECIAL, ['|'] = SPECIAL,
+	['*'] = SPECIAL | QUANTIFIER, ['+'] = SPECIAL | QUANTIFIER, ['?'] = SPECIAL | QUANTIFIER,
+	['{'] = SPECIAL | QUANTIFIER,
+};
+
 static bool is_quantifier(char c)
 {
-	return c == '*' || c == '+' || c == '?' || c == '{';
+	return (unsigned char)c < 0x80 && (char_class[(unsigned char)c] & QUANTIFIER);
 }
 
 /* An ASCII character that stands for itself outside brackets. */
 static bool is_plain(char c)
 {
-	return (unsigned char)c < 0x80 && strchr("\\[](){}.*+?^$|", c) == NULL;
+	return (unsigned char)c < 0x80 && !(char_class[(unsigned char)c] & SPECIAL);
 }
 
 /* One atom at ps->p (which is not at a '|' or ')'). */
@@ -327,16 +570,19 @@ static void parse_atom(struct parser *ps, struct info *out)
 	case '$':
 		/* Anchors match no text: the literal runs on across them. */
 		ps->p++;
-		out->exact = set_single("");
+		ps->approximate = true;
+		out->exact = set_empty_string(ps);
 		return;
 	case '.':
 		ps->p++;
+		ps->approximate = true;
 		return;
 	}
 	ps->p++;
 	if (c >= 0x80) {
 		/* Non-ASCII: its case variants differ in bytes, so it cannot
 		 * be part of a case-insensitive byte literal. */
+		ps->approximate = true;
 		while (ps->p < ps->end && ((unsigned char)*ps->p & 0xC0) == 0x80)
 			ps->p++;
 		return;
@@ -345,13 +591,11 @@ static void parse_atom(struct parser *ps, struct info *out)
 	 * than one per character), but leave a character that a quantifier
 	 * follows to be an atom of its own. */
 	const char *start = ps->p - 1;
-	while (ps->p + 1 < ps->end && is_plain(ps->p[0]) && !is_quantifier(ps->p[1]))
+	while (ps->p < ps->end && is_plain(*ps->p))
 		ps->p++;
-	if (ps->p + 1 == ps->end && is_plain(ps->p[0]))
-		ps->p++;
-	char *run = g_ascii_strdown(start, ps->p - start);
-	out->exact = set_new();
-	g_ptr_array_add(out->exact, run);
+	if (ps->p < ps->end && is_quantifier(*ps->p) && ps->p - 1 > start)
+		ps->p--;
+	out->exact = set_of(ps, start, (size_t)(ps->p - start));
 }
 
 /* Reads a plain "{m}", "{m,}", "{m,n}" or "{,n}" bound at ps->p. False
@@ -390,6 +634,7 @@ static void skip_brace(struct parser *ps)
 {
 	const char *close = memchr(ps->p, '}', (size_t)(ps->end - ps->p));
 
+	ps->unsplittable = true;
 	if (close == NULL)
 		fail(ps, "unbalanced { (missing })");
 	else
@@ -397,16 +642,13 @@ static void skip_brace(struct parser *ps)
 }
 
 /* The item may be absent: no requirement; the exact set gains "". */
-static void make_optional(struct info *in, bool at_most_once)
+static void make_optional(struct parser *ps, struct info *in, bool at_most_once)
 {
-	set_free(in->required);
-	in->required = NULL;
-	if (in->exact && at_most_once) {
-		set_add(in->exact, "");
-	} else {
-		set_free(in->exact);
-		in->exact = NULL;
-	}
+	in->required = no_set;
+	if (in->exact.n != 0 && at_most_once)
+		in->exact = set_union(ps, in->exact, set_empty_string(ps), G_MAXUINT);
+	else
+		in->exact = no_set;
 }
 
 /* The item occurs one or more times: it is still required, but what
@@ -424,10 +666,13 @@ static void parse_quantifiers(struct parser *ps, struct info *in)
 		unsigned min = 0, max = 0;
 		bool unbounded = false;
 
+		/* Even "?" and "{1}" count: exact sets are claimed only for
+		 * plain text, where the claim is easy to check. */
+		ps->approximate = true;
 		if (q == '{') {
 			if (!parse_bound(ps, &min, &max, &unbounded)) {
 				skip_brace(ps);
-				make_optional(in, false);	/* unknown: assume anything */
+				make_optional(ps, in, false);	/* unknown: assume anything */
 				continue;
 			}
 		} else {
@@ -437,7 +682,7 @@ static void parse_quantifiers(struct parser *ps, struct info *in)
 			unbounded = q != '?';
 		}
 		if (min == 0)
-			make_optional(in, !unbounded && max == 1);
+			make_optional(ps, in, !unbounded && max == 1);
 		else if (unbounded || max != 1)
 			make_repeated(in);
 		/* TRE reads a "?" right after a quantifier as "match as few as
@@ -452,108 +697,239 @@ static void parse_quantifiers(struct parser *ps, struct info *in)
  * becomes one candidate requirement, and the best candidate wins. */
 static void parse_concatenation(struct parser *ps, struct info *out)
 {
-	GPtrArray *run = set_single("");
-	GPtrArray *best = NULL;
+	struct set run = set_empty_string(ps);
+	struct set best = no_set;
 	bool all_exact = true;
 
 	while (!at_end(ps) && *ps->p != '|' && *ps->p != ')') {
-		struct info item = { NULL, NULL };
+		struct info item = { no_set, no_set };
 
 		if (is_quantifier(*ps->p)) {
 			/* A quantifier with nothing to repeat: TRE's reading
 			 * of it is its own business; assume anything. */
+			ps->approximate = true;
+			ps->unsplittable = true;
 			if (*ps->p == '{')
 				skip_brace(ps);
 			else
 				ps->p++;
 		} else {
+			ps->last_group.bars = 0;
 			parse_atom(ps, &item);
+			const char *atom_end = ps->p;
 			parse_quantifiers(ps, &item);
+			/* A top-level group that nothing repeats or makes
+			 * optional can be split at its '|'s. */
+			if (ps->last_group.bars > ps->best_group.bars && ps->p == atom_end)
+				ps->best_group = ps->last_group;
 		}
-		if (ps->error) {
-			info_clear(&item);
+		if (ps->error)
 			break;
-		}
-		GPtrArray *joined = item.exact ? set_cross(run, item.exact) : NULL;
-		if (joined) {
-			set_free(run);
+		struct set joined = item.exact.n ? set_cross(ps, run, item.exact) : no_set;
+		if (joined.n) {
 			run = joined;
-			info_clear(&item);
 			continue;
 		}
 		all_exact = false;
 		keep_better(&best, run);
-		run = item.exact ? set_copy(item.exact) : set_single("");
+		run = item.exact.n ? item.exact : set_empty_string(ps);
 		keep_better(&best, take_requirement(&item));
 	}
-	if (ps->error) {
-		set_free(run);
-		set_free(best);
+	if (ps->error)
 		return;
-	}
 	if (all_exact) {
 		out->exact = run;
-		set_free(best);
 	} else {
 		keep_better(&best, run);
 		out->required = best;
 	}
 }
 
+/* The union of the requirements of BRANCHES[0 .. N), or no set if one
+ * is none or the union would exceed LIMIT. */
+static struct set union_of(struct parser *ps, const struct info *branches, guint n, guint limit)
+{
+	struct set out = { ps->members_len, 0, G_MAXUINT };
+
+	for (guint i = 0; i < n; i++) {
+		if (branches[i].required.n == 0)
+			return no_set;
+		out.shortest = MIN(out.shortest, branches[i].required.shortest);
+	}
+	for (guint i = 0; i < n; i++) {
+		struct set s = branches[i].required;
+		for (guint j = 0; j < s.n; j++) {
+			add_unique(ps, out.first, member(ps, s.first + j));
+			if (ps->members_len - out.first > limit)
+				return no_set;
+		}
+	}
+	out.n = ps->members_len - out.first;
+	return out;
+}
+
 /* Branches separated by '|': a match contains a literal of whichever
- * branch matched, so the requirement is the union of the branches'. */
+ * branch matched, so the requirement is the union of the branches'.
+ * If every branch is exact, so is their union, unless it has more than
+ * MAX_EXACT strings. The branches are kept until the end and united
+ * once: uniting them one by one would copy the growing union each time. */
 static void parse_alternation(struct parser *ps, struct info *out)
 {
-	parse_concatenation(ps, out);
-	while (!ps->error && !at_end(ps) && *ps->p == '|') {
-		struct info next = { NULL, NULL };
+	guint first = ps->branches_len;
+	bool all_exact = true;
 
-		ps->p++;
-		parse_concatenation(ps, &next);
-		if (ps->error) {
-			info_clear(&next);
+	for (;;) {
+		struct info branch = { no_set, no_set };
+		parse_concatenation(ps, &branch);
+		if (ps->error)
 			break;
+		all_exact = all_exact && branch.exact.n != 0;
+		if (ps->branches_len == ps->branches_size)
+			ps->branches = grow(ps->branches, &ps->branches_size, ps->branches_len + 1,
+					    sizeof(struct info), ps->local_branches);
+		ps->branches[ps->branches_len++] = branch;
+		if (at_end(ps) || *ps->p != '|')
+			break;
+		record_bar(ps);
+		ps->p++;
+	}
+	guint n = ps->branches_len - first;
+	ps->branches_len = first;
+	if (ps->error)
+		return;
+	struct info *branches = ps->branches + first;
+	if (n == 1) {
+		*out = branches[0];
+		return;
+	}
+	/* Each branch reduced to its requirement (for an exact one, its
+	 * exact set). */
+	for (guint i = 0; i < n; i++)
+		branches[i].required = take_requirement(&branches[i]);
+	struct set both = union_of(ps, branches, n, MAX_REQUIRED);
+	*out = (struct info){ no_set, no_set };
+	if (all_exact && both.n != 0 && both.n <= MAX_EXACT)
+		out->exact = both;
+	else
+		out->required = both;
+}
+
+/* Whether any member has an ASCII letter (members are lower-cased). */
+static bool set_has_letters(const struct parser *ps, struct set s)
+{
+	for (guint i = 0; i < s.n; i++) {
+		struct str m = member(ps, s.first + i);
+		for (guint k = 0; k < m.len; k++)
+			if (bytes_of(ps, m)[k] >= 'a' && bytes_of(ps, m)[k] <= 'z')
+				return true;
+	}
+	return false;
+}
+
+/* Appends to PARTS the alternatives RE splits into, if any. */
+static void split(const struct parser *ps, const char *re, GPtrArray *parts)
+{
+	const char *end = ps->end;
+
+	if (ps->top_bars->len > 0) {
+		const char *from = re;
+		for (guint i = 0; i <= ps->top_bars->len; i++) {
+			const char *to = i < ps->top_bars->len ?
+				g_array_index(ps->top_bars, const char *, i) : end;
+			g_ptr_array_add(parts, g_strndup(from, (gsize)(to - from)));
+			from = to + 1;
 		}
-		if (out->exact && next.exact) {
-			GPtrArray *both = set_union(set_copy(out->exact), set_copy(next.exact), MAX_EXACT);
-			if (both) {
-				info_clear(out);
-				info_clear(&next);
-				out->exact = both;
-				continue;
-			}
-			/* Too many strings to list: fall back to the union of
-			 * the branches' requirements. */
-		}
-		GPtrArray *left = take_requirement(out);
-		GPtrArray *right = take_requirement(&next);
-		out->required = set_union(left, right, MAX_REQUIRED);
+		return;
+	}
+	const struct split_group *g = &ps->best_group;
+	if (g->bars == 0)
+		return;
+	/* RE = P(B1|...|Bn)S; part i = PBiS. The parentheses can go: Bi
+	 * has no '|' of its own level, nothing quantifies the group, and
+	 * without back-references its number does not matter. Then a
+	 * group inside Bi is a top-level one of the part, where it can be
+	 * split in turn. */
+	gsize prefix = (gsize)(g->open - re), suffix = (gsize)(end - g->close - 1);
+	const char *from = g->open + 1;
+	for (guint i = 0; i <= g->bars; i++) {
+		const char *to = i < g->bars ?
+			g_array_index(ps->group_bars, const char *, g->first_bar + i) : g->close;
+		GString *part = g_string_sized_new(prefix + (gsize)(to - from) + suffix);
+		g_string_append_len(part, re, (gssize)prefix);
+		g_string_append_len(part, from, to - from);
+		g_string_append_len(part, g->close + 1, (gssize)suffix);
+		g_ptr_array_add(parts, g_string_free(part, FALSE));
+		from = to + 1;
 	}
 }
 
-bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_error)
+bool us_regex_analyse(const char *re, bool icase, GPtrArray *out, GStringChunk *store,
+		      bool *exact, GPtrArray *parts, const char **syntax_error)
 {
-	struct parser ps = { .p = re, .end = re + strlen(re) };
-	struct info top = { NULL, NULL };
-	GPtrArray *required;
-	bool useful;
+	size_t len = strlen(re);
+	struct parser ps;
+	struct info top = { no_set, no_set };
+	struct set required;
+	bool useful, is_exact = false;
 
+	/* Not an initializer, which would clear the buffers at the end of
+	 * the struct too (some 12 KiB): they are cleared or filled when used. */
+	memset(&ps, 0, offsetof(struct parser, dedup));
+	ps.p = re;
+	ps.end = re + len;
+	ps.text = ps.local_text;
+	ps.text_size = LOCAL_TEXT;
+	ps.members = ps.local_members;
+	ps.members_size = LOCAL_MEMBERS;
+	ps.branches = ps.local_branches;
+	ps.branches_size = LOCAL_BRANCHES;
+	if (parts) {
+		ps.top_bars = g_array_new(FALSE, FALSE, sizeof(const char *));
+		ps.group_bars = g_array_new(FALSE, FALSE, sizeof(const char *));
+	}
 	parse_alternation(&ps, &top);
 	if (!ps.error && !at_end(&ps))	/* stopped at a ')' with no '(' */
 		ps.error = "unbalanced ) (missing ()";
 	if (ps.error) {
-		info_clear(&top);
 		if (syntax_error)
 			*syntax_error = ps.error;
-		return false;
+		useful = false;
+	} else {
+		/* Exact: plain text only, so TOP.EXACT is every string RE
+		 * can match; and the scan's folding of ASCII case is TRE's
+		 * too (REG_ICASE), or there is no letter to fold. */
+		is_exact = !ps.approximate && top.exact.n != 0 && (icase || !set_has_letters(&ps, top.exact));
+		required = take_requirement(&top);
+		useful = set_score(required) >= MIN_LITERAL;
+		is_exact = is_exact && useful;
+		if (useful && out) {
+			for (guint i = 0; i < required.n; i++) {
+				struct str s = member(&ps, required.first + i);
+				g_ptr_array_add(out, store ? g_string_chunk_insert_len(store, bytes_of(&ps, s), s.len)
+							   : g_strndup(bytes_of(&ps, s), s.len));
+			}
+		}
+		if (parts && !is_exact && !ps.unsplittable)
+			split(&ps, re, parts);
 	}
-	required = take_requirement(&top);
-	useful = set_score(required) >= MIN_LITERAL;
-	if (useful)
-		for (guint i = 0; i < required->len; i++)
-			g_ptr_array_add(out, g_strdup(g_ptr_array_index(required, i)));
-	set_free(required);
+	if (exact)
+		*exact = is_exact;
+	if (parts) {
+		g_array_unref(ps.top_bars);
+		g_array_unref(ps.group_bars);
+	}
+	if (ps.text != ps.local_text)
+		g_free(ps.text);
+	if (ps.members != ps.local_members)
+		g_free(ps.members);
+	if (ps.branches != ps.local_branches)
+		g_free(ps.branches);
 	return useful;
+}
+
+bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_error)
+{
+	return us_regex_analyse(re, false, out, NULL, NULL, NULL, syntax_error);
 }
 
 /* ------------------------------------------------------------------ */
@@ -566,49 +942,73 @@ bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_err
  * prefix cost little. Shorter literals, which the extractor never
  * produces, are searched for one by one. */
 
-#define BUCKET_BITS 12
 #define NONE G_MAXUINT
+/* The hash table of groups starts this small (most scanners, one per
+ * header name, hold a handful of literals) and doubles as groups come. */
+#define MIN_BUCKET_BITS 4
 
 struct literal {
-	char *text;		/* lower-cased */
-	size_t len;
+	const char *text;	/* lower-cased, in us_litscan.texts */
+	guint len;
 	guint slot;		/* dense index of the caller's id */
 };
 
 struct group {
 	guint32 key;		/* the three bytes, folded */
 	guint next;		/* next group in the same bucket, or NONE */
-	GArray *members;	/* guint literal indexes, sorted by text */
+	guint *members;		/* literal indexes, sorted by text */
+	guint n_members, members_size;
 };
 
+/* A scanner is built for every one-shot run (one per field, and more
+ * for the alternatives of candidate regexes), so adding a literal must
+ * be cheap: plain arrays, and the texts in one chunk. */
 struct us_litscan {
-	GArray *literals;	/* struct literal */
-	GArray *groups;		/* struct group */
-	GArray *ids;		/* unsigned: slot -> caller's id */
+	GStringChunk *texts;
+	struct literal *literals;
+	guint n_literals, literals_size;
+	struct group *groups;
+	guint n_groups, groups_size;
+	unsigned *ids;		/* slot -> caller's id */
+	guint n_ids, ids_size;
 	GHashTable *slots;	/* caller's id -> slot + 1 */
-	GArray *short_literals;	/* guint: indexes of literals under 3 bytes */
-	guint buckets[1u << BUCKET_BITS];	/* first group, or NONE */
-	guchar fold[256];	/* ASCII lower-casing, a table for speed */
+	guint *short_literals;	/* indexes of literals under 3 bytes */
+	guint n_short, short_size;
+	guint *buckets;		/* first group, or NONE */
+	guint bucket_bits;	/* there are 1 << bucket_bits buckets */
 };
 
-static guint bucket_of(guint32 key)
+/* Makes room in DATA (of *SIZE items of UNIT bytes) for NEEDED items. */
+static void *reserve(void *data, guint *size, guint needed, size_t unit)
 {
-	return (guint)((key * 2654435761u) >> (32 - BUCKET_BITS));
+	if (needed <= *size)
+		return data;
+	guint size2 = *size ? *size : 4;
+	while (size2 < needed)
+		size2 *= 2;
+	*size = size2;
+	return g_realloc_n(data, size2, unit);
+}
+
+static guint bucket_of(const struct us_litscan *ls, guint32 key)
+{
+	return (guint)((key * 2654435761u) >> (32 - ls->bucket_bits));
+}
+
+static guchar fold_byte(guchar c)
+{
+	return (guchar)fold((char)c);
 }
 
 struct us_litscan *us_litscan_new(void)
 {
 	struct us_litscan *ls = g_new0(struct us_litscan, 1);
 
-	ls->literals = g_array_new(FALSE, FALSE, sizeof(struct literal));
-	ls->groups = g_array_new(FALSE, FALSE, sizeof(struct group));
-	ls->ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	ls->texts = g_string_chunk_new(256);
 	ls->slots = g_hash_table_new(g_direct_hash, g_direct_equal);
-	ls->short_literals = g_array_new(FALSE, FALSE, sizeof(guint));
-	for (guint i = 0; i < G_N_ELEMENTS(ls->buckets); i++)
-		ls->buckets[i] = NONE;
-	for (guint c = 0; c < 256; c++)
-		ls->fold[c] = (guchar)g_ascii_tolower((gchar)c);
+	ls->bucket_bits = MIN_BUCKET_BITS;
+	ls->buckets = g_new(guint, 1u << ls->bucket_bits);
+	memset(ls->buckets, 0xFF, sizeof(guint) << ls->bucket_bits);	/* all NONE */
 	return ls;
 }
 
@@ -616,81 +1016,107 @@ void us_litscan_free(struct us_litscan *ls)
 {
 	if (ls == NULL)
 		return;
-	for (guint i = 0; i < ls->literals->len; i++)
-		g_free(g_array_index(ls->literals, struct literal, i).text);
-	for (guint i = 0; i < ls->groups->len; i++)
-		g_array_unref(g_array_index(ls->groups, struct group, i).members);
-	g_array_unref(ls->literals);
-	g_array_unref(ls->groups);
-	g_array_unref(ls->ids);
+	for (guint i = 0; i < ls->n_groups; i++)
+		g_free(ls->groups[i].members);
+	g_string_chunk_free(ls->texts);
+	g_free(ls->literals);
+	g_free(ls->groups);
+	g_free(ls->ids);
 	g_hash_table_unref(ls->slots);
-	g_array_unref(ls->short_literals);
+	g_free(ls->short_literals);
+	g_free(ls->buckets);
 	g_free(ls);
 }
 
 /* The group of literals starting with KEY, or NONE. */
 static guint find_group(const struct us_litscan *ls, guint32 key)
 {
-	const struct group *groups = (const struct group *)(void *)ls->groups->data;
-
-	for (guint g = ls->buckets[bucket_of(key)]; g != NONE; g = groups[g].next)
-		if (groups[g].key == key)
+	for (guint g = ls->buckets[bucket_of(ls, key)]; g != NONE; g = ls->groups[g].next)
+		if (ls->groups[g].key == key)
 			return g;
 	return NONE;
 }
 
-static guint32 key3(const guchar *fold, const char *s)
+static guint32 key3(const char *s)
 {
-	return (guint32)fold[(guchar)s[0]] << 16 | (guint32)fold[(guchar)s[1]] << 8 |
-	       fold[(guchar)s[2]];
+	return (guint32)fold_byte((guchar)s[0]) << 16 | (guint32)fold_byte((guchar)s[1]) << 8 |
+	       fold_byte((guchar)s[2]);
+}
+
+/* Doubles the buckets and rehashes, keeping chains short. */
+static void grow_buckets(struct us_litscan *ls)
+{
+	ls->bucket_bits++;
+	ls->buckets = g_renew(guint, ls->buckets, 1u << ls->bucket_bits);
+	memset(ls->buckets, 0xFF, sizeof(guint) << ls->bucket_bits);
+	for (guint g = 0; g < ls->n_groups; g++) {
+		guint b = bucket_of(ls, ls->groups[g].key);
+		ls->groups[g].next = ls->buckets[b];
+		ls->buckets[b] = g;
+	}
 }
 
 /* Files literal INDEX (3 bytes or more) in its group, in sorted place. */
 static void group_insert(struct us_litscan *ls, guint index)
 {
-	const struct literal *lits = (const struct literal *)(void *)ls->literals->data;
-	const char *text = lits[index].text;
-	guint32 key = key3(ls->fold, text);
+	const char *text = ls->literals[index].text;
+	guint32 key = key3(text);
 	guint g = find_group(ls, key);
 
 	if (g == NONE) {
-		struct group fresh = { .key = key, .next = ls->buckets[bucket_of(key)],
-				       .members = g_array_new(FALSE, FALSE, sizeof(guint)) };
-		g = ls->groups->len;
-		g_array_append_val(ls->groups, fresh);
-		ls->buckets[bucket_of(key)] = g;
+		ls->groups = reserve(ls->groups, &ls->groups_size, ls->n_groups + 1, sizeof(struct group));
+		g = ls->n_groups++;
+		ls->groups[g] = (struct group){ .key = key, .next = ls->buckets[bucket_of(ls, key)] };
+		ls->buckets[bucket_of(ls, key)] = g;
+		if (ls->n_groups > (1u << ls->bucket_bits) && ls->bucket_bits < 16)
+			grow_buckets(ls);
 	}
-	GArray *members = g_array_index(ls->groups, struct group, g).members;
-	guint lo = 0, hi = members->len;
+	struct group *group = &ls->groups[g];
+	guint lo = 0, hi = group->n_members;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if (strcmp(lits[g_array_index(members, guint, mid)].text, text) <= 0)
+		if (strcmp(ls->literals[group->members[mid]].text, text) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	g_array_insert_val(members, lo, index);
+	group->members = reserve(group->members, &group->members_size, group->n_members + 1, sizeof(guint));
+	memmove(group->members + lo + 1, group->members + lo, (group->n_members - lo) * sizeof(guint));
+	group->members[lo] = index;
+	group->n_members++;
 }
 
 void us_litscan_add(struct us_litscan *ls, const char *literal, unsigned id)
 {
-	struct literal lit = { .text = g_ascii_strdown(literal, -1), .len = strlen(literal) };
-	guint index = ls->literals->len;
+	size_t len = strlen(literal);
+	char *text = g_string_chunk_insert_len(ls->texts, literal, (gssize)len);
+	guint index = ls->n_literals;
 	gpointer slot_plus_1 = g_hash_table_lookup(ls->slots, GUINT_TO_POINTER(id));
 
+	for (size_t i = 0; i < len; i++)
+		text[i] = fold(text[i]);
 	/* Ids are the caller's (sparse, repeated); slots are dense so a
 	 * run can keep its "already reported" flags in a small array. */
 	if (slot_plus_1 == NULL) {
-		g_array_append_val(ls->ids, id);
-		slot_plus_1 = GUINT_TO_POINTER(ls->ids->len);
+		ls->ids = reserve(ls->ids, &ls->ids_size, ls->n_ids + 1, sizeof(unsigned));
+		ls->ids[ls->n_ids++] = id;
+		slot_plus_1 = GUINT_TO_POINTER(ls->n_ids);
 		g_hash_table_insert(ls->slots, GUINT_TO_POINTER(id), slot_plus_1);
 	}
-	lit.slot = GPOINTER_TO_UINT(slot_plus_1) - 1;
-	g_array_append_val(ls->literals, lit);
-	if (lit.len >= 3)
+	ls->literals = reserve(ls->literals, &ls->literals_size, index + 1, sizeof(struct literal));
+	ls->literals[index] = (struct literal){
+		.text = text,
+		.len = (guint)len,
+		.slot = GPOINTER_TO_UINT(slot_plus_1) - 1,
+	};
+	ls->n_literals++;
+	if (len >= 3) {
 		group_insert(ls, index);
-	else
-		g_array_append_val(ls->short_literals, index);
+	} else {
+		ls->short_literals = reserve(ls->short_literals, &ls->short_size, ls->n_short + 1,
+					     sizeof(guint));
+		ls->short_literals[ls->n_short++] = index;
+	}
 }
 
 /* State of one run. */
@@ -709,28 +1135,26 @@ static void report(struct run *r, const struct literal *lit)
 		return;
 	r->reported[lit->slot] = 1;
 	r->remaining--;
-	r->found(g_array_index(r->ls->ids, unsigned, lit->slot), r->data);
+	r->found(r->ls->ids[lit->slot], r->data);
 }
 
 /* Case-insensitive comparison of N text bytes with a lower-case literal. */
-static bool folded_equal(const guchar *fold, const char *text, const char *lit, size_t n)
+static bool folded_equal(const char *text, const char *lit, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (fold[(guchar)text[i]] != (guchar)lit[i])
+		if (fold(text[i]) != lit[i])
 			return false;
 	return true;
 }
 
 static void scan_short(struct run *r, const char *text, size_t len)
 {
-	const GArray *shorts = r->ls->short_literals;
-
-	for (guint i = 0; i < shorts->len; i++) {
-		const struct literal *lit = &r->lits[g_array_index(shorts, guint, i)];
+	for (guint i = 0; i < r->ls->n_short; i++) {
+		const struct literal *lit = &r->lits[r->ls->short_literals[i]];
 		if (r->reported[lit->slot])
 			continue;
 		for (size_t at = 0; at + lit->len <= len; at++) {
-			if (folded_equal(r->ls->fold, text + at, lit->text, lit->len)) {
+			if (folded_equal(text + at, lit->text, lit->len)) {
 				report(r, lit);
 				break;
 			}
@@ -757,8 +1181,8 @@ static guint bound(const struct run *r, const guint *members, guint lo, guint hi
 /* Reports every literal of GROUP that occurs at TEXT (AVAIL bytes left). */
 static void match_group(struct run *r, const struct group *group, const char *text, size_t avail)
 {
-	const guint *members = (const guint *)(void *)group->members->data;
-	guint lo = 0, hi = group->members->len;
+	const guint *members = group->members;
+	guint lo = 0, hi = group->n_members;
 
 	/* Invariant: members [lo, hi) all begin with the first D bytes of
 	 * TEXT; sorted order puts those exactly D bytes long first. */
@@ -767,7 +1191,7 @@ static void match_group(struct run *r, const struct group *group, const char *te
 			report(r, &r->lits[members[lo++]]);
 		if (lo == hi || d == avail)
 			return;
-		guchar c = r->ls->fold[(guchar)text[d]];
+		guchar c = fold_byte((guchar)text[d]);
 		lo = bound(r, members, lo, hi, d, c, false);
 		hi = bound(r, members, lo, hi, d, c, true);
 	}
@@ -778,25 +1202,24 @@ void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 {
 	struct run r = {
 		.ls = ls,
-		.lits = (const struct literal *)(void *)ls->literals->data,
-		.remaining = ls->ids->len,
+		.lits = ls->literals,
+		.remaining = ls->n_ids,
 		.found = found,
 		.data = data,
 	};
-	const struct group *groups = (const struct group *)(void *)ls->groups->data;
 	guint32 key = 0;
 
 	if (r.remaining == 0)
 		return;
-	r.reported = g_new0(guint8, ls->ids->len);
+	r.reported = g_new0(guint8, ls->n_ids);
 	scan_short(&r, text, len);
 	if (len >= 2)
-		key = (guint32)ls->fold[(guchar)text[0]] << 8 | ls->fold[(guchar)text[1]];
+		key = (guint32)fold_byte((guchar)text[0]) << 8 | fold_byte((guchar)text[1]);
 	for (size_t i = 0; i + 3 <= len && r.remaining > 0; i++) {
-		key = (key << 8 | ls->fold[(guchar)text[i + 2]]) & 0xFFFFFFu;
+		key = (key << 8 | fold_byte((guchar)text[i + 2])) & 0xFFFFFFu;
 		guint g = find_group(ls, key);
 		if (g != NONE)
-			match_group(&r, &groups[g], text + i, len - i);
+			match_group(&r, &ls->groups[g], text + i, len - i);
 	}
 	g_free(r.reported);
 }

@@ -3,7 +3,9 @@
  * us_literals_extract() reads a POSIX extended regex and returns strings
  * of which any match must contain at least one (lower-cased ASCII, so
  * they can be searched in lower-cased text whatever the regex's case
- * flag). us_litscan finds many such literals in one pass over a text. */
+ * flag); us_regex_analyse() also tells when those strings decide the
+ * match on their own, and splits alternations. us_litscan finds many
+ * such literals in one pass over a text. */
 #ifndef UNSCATTER_PREFILTER_H
 #define UNSCATTER_PREFILTER_H
 
@@ -18,6 +20,38 @@
  * false and sets *SYNTAX_ERROR (static string) when RE is clearly
  * malformed (unbalanced brackets or parentheses, trailing backslash). */
 bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_error);
+
+/* us_literals_extract(), and what else the rules engine can use.
+ *
+ * The literals are appended to OUT as there (OUT may be NULL: not
+ * wanted), but when STORE is not NULL they are copies in STORE (OUT
+ * must then not free them): a ruleset keeps hundreds, and one chunk is
+ * cheaper than as many allocations.
+ *
+ * *EXACT (if EXACT is not NULL) tells whether the set is exact: a text
+ * matches RE, compiled with REG_ICASE when ICASE is true, if and only
+ * if it contains one of the literals, compared without regard to ASCII
+ * case; then the scan alone decides, and RE need not be compiled. That
+ * is claimed only when RE is plain text: literal characters (escaped
+ * ASCII punctuation included), groups and '|', but no anchor, bracket,
+ * dot, quantifier, other escape, non-ASCII character or "(?" group; and
+ * either ICASE is true or the literals have no letter. Texts must be
+ * valid UTF-8 (so that an ASCII byte is always an ASCII character), as
+ * TRE sees them in a UTF-8 locale.
+ *
+ * If PARTS is not NULL and the set is not exact, appends to PARTS
+ * (g_free'd char *) regexes P1, ..., Pn (n >= 2) such that a text
+ * matches RE if and only if it matches some Pi, each usually with
+ * literals more selective than RE's: the branches of RE's top-level
+ * alternation, or, when there is none, copies of RE in which the
+ * unquantified top-level group "(B1|...|Bn)" with the most branches is
+ * replaced by Bi (whose own groups can then be split in turn). Nothing
+ * is appended when RE has no such alternation, or when splitting could
+ * change its meaning (back-references, "(?" groups, "{" that is not a
+ * plain bound). The rules engine then prefilters each part on its own,
+ * and decides only those whose literals occur. */
+bool us_regex_analyse(const char *re, bool icase, GPtrArray *out, GStringChunk *store,
+		      bool *exact, GPtrArray *parts, const char **syntax_error);
 
 /* A set of literals searched for together. */
 struct us_litscan;

@@ -20,9 +20,14 @@
  * Speed: a one-shot run must not compile every regex. Loading only parses
  * the files and extracts from each regex the literal strings one of which
  * any match must contain; evaluation scans each field once for all
- * literals and compiles (with TRE) only the regexes of rules whose
- * literals were all found. A regex with no usable literal is always a
- * candidate, so rules should contain some fixed text.
+ * literals, so only rules whose literals were all found are candidates.
+ * For those, a regex that is nothing but literal text and alternation
+ * (with flag i) is decided by the scan alone and never compiled, "^$" is
+ * decided by looking, a long alternation is split and only the
+ * alternatives whose literals occur are compiled (with TRE), and equal
+ * regexes on the same field are analysed and matched once. A regex with no
+ * usable literal is always a candidate, so rules should contain fixed
+ * text. Only --lint-rules (us_ruleset_lint) compiles everything.
  *
  * Ownership: the ruleset owns every rule, string and compiled regex;
  * struct us_hit names point into it. */

@@ -1,5 +1,8 @@
-/* test-prefilter.c - required literals of regexes and the literal scanner. */
+/* test-prefilter.c - required literals of regexes, their exactness and
+ * splits (checked against TRE itself), and the literal scanner. */
+#include <locale.h>
 #include <string.h>
+#include <tre/tre.h>
 #include "prefilter.h"
 #include "tap.h"
 
@@ -83,6 +86,8 @@ static void extraction(void)
 	is_str(lits("abc{2"), "!unbalanced { (missing })", "unclosed bound");
 	is_str(lits("abc]def}"), "abc]def}", "lone ] and } are literal");
 	is_str(lits("*abcd"), "abcd", "leading quantifier");
+	is_str(lits("\\x41bcdef"), "bcdef", "TRE's \\xHH is one character, not literal digits");
+	is_str(lits("\\x{263a}bcdef"), "bcdef", "TRE's \\x{...} is one character too");
 
 	/* The long alternations of real rules stay usable. */
 	is_str(lits("^(hi\\. this is the qmail-send program|--- below this line is a copy of the message)"),
@@ -95,6 +100,226 @@ static void extraction(void)
 		g_string_append_c(deep, '(');
 	is_str(lits(deep->str), "!parentheses nested too deeply", "deep nesting");
 	g_string_free(deep, TRUE);
+}
+
+/* "exact", "inexact" (a prefilter, but the regex must run) or "none"
+ * (no prefilter) for RE compiled with or without REG_ICASE. */
+static const char *exactness(const char *re, bool icase)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	bool exact = true;
+	bool useful = us_regex_analyse(re, icase, out, NULL, &exact, NULL, NULL);
+
+	g_ptr_array_unref(out);
+	return !useful ? (exact ? "BAD: exact without literals" : "none") : exact ? "exact" : "inexact";
+}
+
+static void exactness_detection(void)
+{
+	/* Plain text: the scan decides. */
+	is_str(exactness("mailer-daemon|postmaster|mail delivery", true), "exact", "alternation of words, i");
+	is_str(exactness("undeliver(ed|able) mail", true), "exact", "groups multiplied out");
+	is_str(exactness("(a|b)(c|d)efg", true), "exact", "cross product");
+	is_str(exactness("mail\\.delivery\\.system", true), "exact", "escaped punctuation is text");
+	is_str(exactness("abc]def}", true), "exact", "lone ] and } are text");
+	is_str(exactness("5\\.1\\.1 ", false), "exact", "no letters: case does not matter");
+	is_str(exactness("#1-2-3#|@@@", false), "exact", "symbols only, without i");
+	/* Not plain text: TRE decides. */
+	is_str(exactness("mailer-daemon", false), "inexact", "letters without i: the scan ignores case, TRE not");
+	is_str(exactness("^mailer-daemon", true), "inexact", "anchor ^");
+	is_str(exactness("mailer-daemon$", true), "inexact", "anchor $");
+	is_str(exactness("[Mm]ailer-daemon", true), "inexact", "bracket, even a case pair");
+	is_str(exactness("abc[.]def", true), "inexact", "bracket, even one character");
+	is_str(exactness("mailer.daemon", true), "inexact", "dot");
+	is_str(exactness("mailers?", true), "inexact", "?");
+	is_str(exactness("mail(er)*-daemon", true), "inexact", "*");
+	is_str(exactness("mailer+-daemon", true), "inexact", "+");
+	is_str(exactness("(abc){1}def", true), "inexact", "{1}");
+	is_str(exactness("(abc){~1}def", true), "inexact", "approximate matching");
+	is_str(exactness("foo\\bbarbaz", true), "inexact", "\\b");
+	is_str(exactness("foo\\wbarbaz", true), "inexact", "\\w, an escaped letter");
+	is_str(exactness("foo\\nbarbaz", true), "inexact", "\\n, an escaped letter");
+	is_str(exactness("\\x41bcdef", true), "inexact", "\\xHH");
+	is_str(exactness("(abc)\\1def", true), "inexact", "back-reference");
+	is_str(exactness("caf\xc3\xa9 au lait", true), "inexact", "non-ASCII");
+	is_str(exactness("(?i)hello", true), "inexact", "flag group");
+	is_str(exactness("(?-i:hello) world", true), "inexact", "flag group with a body");
+	is_str(exactness("*abcd", true), "inexact", "leading quantifier");
+	is_str(exactness("abc|de", true), "none", "a short branch: no prefilter, so not exact either");
+	is_str(exactness("abc|", true), "none", "an empty branch");
+	is_str(exactness("^$", false), "none", "anchors only");
+}
+
+/* The parts RE splits into, joined with " ; ", or "-" for none. */
+static char *parts_of(const char *re)
+{
+	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+	char *joined;
+
+	us_regex_analyse(re, true, NULL, NULL, NULL, parts, NULL);
+	if (parts->len == 0) {
+		joined = g_strdup("-");
+	} else {
+		g_ptr_array_add(parts, NULL);
+		joined = g_strjoinv(" ; ", (char **)parts->pdata);
+	}
+	g_ptr_array_unref(parts);
+	return joined;
+}
+
+#define is_parts(re, want, what) do { \
+	char *got_ = parts_of(re); \
+	is_str(got_, want, what); \
+	g_free(got_); \
+} while (0)
+
+static void splitting(void)
+{
+	is_parts("abc.x|def(gh|ij)", "abc.x ; def(gh|ij)", "top-level alternation");
+	is_parts("^[[:blank:]]*(abc|def.g)x", "^[[:blank:]]*abcx ; ^[[:blank:]]*def.gx",
+		 "top-level group: P(B1|B2)S becomes PB1S, PB2S");
+	is_parts("^(a.b|c)x(d|e|f)y", "^(a.b|c)xdy ; ^(a.b|c)xey ; ^(a.b|c)xfy", "the group with most branches");
+	is_parts("^(ab(c|d)|e.f)", "^ab(c|d) ; ^e.f", "an inner group is left for the next split");
+	is_parts("^(abc|def)?ghi", "-", "a quantified group is not split");
+	is_parts("^(abc|def)+ghi", "-", "nor one repeated");
+	is_parts("^x(abc|def)\\1", "-", "back-references forbid splitting");
+	is_parts("(?i)^x(abc|def)", "-", "flag groups forbid splitting");
+	is_parts("^x(abc|def){~1}", "-", "approximate matching forbids splitting");
+	is_parts("abc|def", "-", "an exact regex needs no split");
+	is_parts("^abc", "-", "nothing to split");
+	is_parts("^x[(]abc|d[)]", "^x[(]abc ; d[)]", "brackets hide parentheses");
+	is_parts("^x\\(abc|def\\)", "^x\\(abc ; def\\)", "so do backslashes");
+}
+
+/* Random regexes from pieces of plain text, groups and alternations,
+ * with some anchors, classes, dots and quantifiers, over random texts
+ * (valid UTF-8, as the program's are): TRE must agree with what the
+ * analyser claims. Every match contains a literal; an exact regex
+ * matches exactly the texts containing one; a text matches a regex
+ * exactly when it matches one of its parts. */
+static void random_regex(GRand *rng, GString *re, int depth)
+{
+	static const char *const words[] = { "ab", "ba", "aB", "abc", "b-a", "a.b", "a b", "AbA", "bbb" };
+	static const char *const specials[] = { ".", "[ab]", "[[:space:]]", "^", "$", "\\.", "\\b" };
+	int pieces = g_rand_int_range(rng, 1, 4);
+
+	for (int i = 0; i < pieces; i++) {
+		int kind = g_rand_int_range(rng, 0, 10);
+		if (kind < 5 || depth >= 2) {
+			const char *w = words[g_rand_int_range(rng, 0, G_N_ELEMENTS(words))];
+			/* "." in a word is a dot: keep words plain unless chosen. */
+			if (strchr(w, '.') && g_rand_boolean(rng))
+				g_string_append(re, "a\\.b");
+			else
+				g_string_append(re, w);
+		} else if (kind < 8) {
+			int branches = g_rand_int_range(rng, 2, 4);
+			g_string_append_c(re, '(');
+			for (int b = 0; b < branches; b++) {
+				if (b)
+					g_string_append_c(re, '|');
+				random_regex(rng, re, depth + 1);
+			}
+			g_string_append_c(re, ')');
+		} else {
+			g_string_append(re, specials[g_rand_int_range(rng, 0, G_N_ELEMENTS(specials))]);
+		}
+		if (g_rand_int_range(rng, 0, 8) == 0)
+			g_string_append_c(re, "?*+"[g_rand_int_range(rng, 0, 3)]);
+	}
+	if (depth == 0 && g_rand_int_range(rng, 0, 3) == 0) {
+		g_string_append_c(re, '|');
+		random_regex(rng, re, 1);
+	}
+}
+
+static bool tre_matches(const regex_t *re, const char *text)
+{
+	return tre_regexec(re, text, 0, NULL, 0) == REG_OK;
+}
+
+static bool contains_literal(const GPtrArray *lits, const char *text)
+{
+	for (guint i = 0; i < lits->len; i++) {
+		const char *lit = g_ptr_array_index(lits, i);
+		for (const char *p = text; *p; p++)
+			if (g_ascii_strncasecmp(p, lit, strlen(lit)) == 0)
+				return true;
+	}
+	return false;
+}
+
+static void against_tre(void)
+{
+	static const char *const units[] = { "a", "b", "A", "B", " ", ".", "-", "\n", "\xc3\xa9", "ab", "ba" };
+	GRand *rng = g_rand_new_with_seed(4242);
+	unsigned checked = 0, exact_seen = 0, split_seen = 0;
+	unsigned unsound = 0, wrong_exact = 0, wrong_split = 0;
+
+	for (int round = 0; round < 1500; round++) {
+		GString *re = g_string_new(NULL);
+		bool icase = g_rand_boolean(rng);
+		int cflags = REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0) |
+			     (g_rand_boolean(rng) ? REG_NEWLINE : 0);
+		GPtrArray *lits = g_ptr_array_new_with_free_func(g_free);
+		GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+		bool exact = false;
+		regex_t whole;
+
+		random_regex(rng, re, 0);
+		bool useful = us_regex_analyse(re->str, icase, lits, NULL, &exact, parts, NULL);
+		if (tre_regcomp(&whole, re->str, cflags) != REG_OK) {
+			g_string_free(re, TRUE);
+			g_ptr_array_unref(lits);
+			g_ptr_array_unref(parts);
+			continue;
+		}
+		regex_t *part_re = g_new(regex_t, parts->len + 1);
+		guint compiled_parts = 0;
+		for (; compiled_parts < parts->len; compiled_parts++)
+			if (tre_regcomp(&part_re[compiled_parts], g_ptr_array_index(parts, compiled_parts),
+					cflags) != REG_OK)
+				break;
+		if (compiled_parts < parts->len)
+			wrong_split++;	/* a part of a valid regex must be valid */
+		checked++;
+		exact_seen += exact;
+		split_seen += parts->len > 0;
+		for (int t = 0; t < 40; t++) {
+			GString *text = g_string_new(NULL);
+			int n = g_rand_int_range(rng, 0, 12);
+			for (int k = 0; k < n; k++)
+				g_string_append(text, units[g_rand_int_range(rng, 0, G_N_ELEMENTS(units))]);
+			bool m = tre_matches(&whole, text->str);
+			if (useful && m && !contains_literal(lits, text->str))
+				unsound++;
+			if (exact && m != contains_literal(lits, text->str))
+				wrong_exact++;
+			if (compiled_parts == parts->len && parts->len > 0) {
+				bool any = false;
+				for (guint i = 0; i < parts->len; i++)
+					any = any || tre_matches(&part_re[i], text->str);
+				if (any != m) {
+					if (wrong_split++ == 0)
+						printf("# split differs: /%s/ on '%s'\n", re->str, text->str);
+				}
+			}
+			g_string_free(text, TRUE);
+		}
+		for (guint i = 0; i < compiled_parts; i++)
+			tre_regfree(&part_re[i]);
+		g_free(part_re);
+		tre_regfree(&whole);
+		g_string_free(re, TRUE);
+		g_ptr_array_unref(lits);
+		g_ptr_array_unref(parts);
+	}
+	printf("# %u random regexes, %u exact, %u split\n", checked, exact_seen, split_seen);
+	ok(checked > 1000 && exact_seen > 50 && split_seen > 100, "random regexes cover all cases");
+	is_int(unsound, 0, "every TRE match contains a literal");
+	is_int(wrong_exact, 0, "an exact regex matches exactly when a literal occurs");
+	is_int(wrong_split, 0, "a regex matches exactly when one of its parts does");
+	g_rand_free(rng);
 }
 
 struct seen {
@@ -229,7 +454,12 @@ static void random_agreement(void)
 
 int main(void)
 {
+	/* As the program does: TRE matches UTF-8 text as characters. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	extraction();
+	exactness_detection();
+	splitting();
+	against_tre();
 	scanning();
 	random_agreement();
 	return tap_done();

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 #include "rules.h"
+#include "rules-internal.h"
 #include "tap.h"
 
 /* The error of parsing TEXT as "t.rules" into a fresh ruleset, or "ok". */
@@ -461,6 +462,214 @@ static void explain_lines(void)
 	us_ruleset_free(rs);
 }
 
+/* Rules in the style of the shipped ones: plain-text (exact) regexes,
+ * long alternations that get split, anchors, negations, case-sensitive
+ * and non-ASCII ones, several fields. */
+static const char equivalence_rules[] =
+	"rule daemon-subject\n kind dsn\n describe d\n"
+	"    header Subject =~ /undeliver|non[- ]?deliver|delivery (status|notification|failure)|returned mail|mail system error|failure notice/i\n"
+	"    header From =~ /mailer-daemon|postmaster|mail delivery/i\n"
+	"rule null-subject\n kind dsn\n describe d\n score 50\n"
+	"    header Subject =~ /undeliver|non[- ]?deliver|delivery (status|notification|failure)|returned mail|mail system error|failure notice/i\n"
+	"    sender =~ /^$/\n"
+	"rule body-phrases\n kind dsn\n describe d\n"
+	"    body =~ /^[[:blank:]]*(hi\\. this is the qmail-send program|this is the (mail system|postfix program) at host|i'm sorry to have to (inform|tell) you that (your|the) message|-+ transcript of session follows)/im\n"
+	"    header From !~ /postmaster/i\n"
+	"rule body-phrases-2\n kind dsn\n describe d\n score 30\n"
+	"    body =~ /^[[:blank:]]*(this is the (mail system|postfix program) at host|delivery to the following recipients? failed|your message could not be delivered)/m\n"
+	"rule case-sensitive\n kind virus\n describe d\n"
+	"    body =~ /EICAR|Virus Found|X5O!P%@AP/\n"
+	"rule auto-not-reply\n kind autoreply\n describe d\n"
+	"    header Auto-Submitted =~ /auto-replied|auto-generated/i\n"
+	"    header Subject !~ /^[[:space:]]*(re|fw|fwd|aw|wg|tr|sv|vs|rv|antw|doorst):/i\n"
+	"rule sender-daemon\n kind dsn\n describe d\n score 20\n"
+	"    sender =~ /^(mailer-daemon|postmaster)(@|$)/i\n"
+	"rule parts-report\n kind dsn\n describe d\n"
+	"    parts =~ /(^| )message\\/(delivery-status|global-delivery-status)( |$)/\n"
+	"rule multi-header\n kind feedback\n describe d\n"
+	"    header X-Test =~ /abc-def|ghi\\.jkl|mno pqr/i\n"
+	"rule no-letters\n kind feedback\n describe d\n score 5\n"
+	"    header X-Test =~ /5\\.1\\.1|#42#/\n"
+	"rule utf8\n kind autoreply\n describe d\n"
+	"    header Subject =~ /abwesend|(au\xc3\x9f" "er|ausser) haus|r\xc3\xa9ponse automatique|automatische antwort ist eingeschaltet/i\n"
+	"rule empty-body\n kind virus\n describe d\n score 1\n"
+	"    body =~ /^$/\n"
+	"    parts !~ /image/\n";
+
+/* A random variation of S: ASCII letters in random case. */
+static void append_cased(GString *out, GRand *rng, const char *s)
+{
+	for (; *s; s++)
+		g_string_append_c(out, g_ascii_isalpha(*s) && g_rand_boolean(rng) ?
+				  (char)(*s ^ 0x20) : *s);
+}
+
+static const char *pick(GRand *rng, const char *const *list, guint n)
+{
+	return list[g_rand_int_range(rng, 0, (gint32)n)];
+}
+
+#define PICK(rng, list) pick((rng), (list), G_N_ELEMENTS(list))
+
+static struct us_message *random_message(GRand *rng)
+{
+	static const char *const subjects[] = {
+		"Undeliverable: hello", "Re: undelivered mail", "Returned mail: see transcript",
+		"Delivery Status Notification (Failure)", "failure notice", "Abwesend", "ausser Haus",
+		"R\xc3\xa9ponse automatique", "R\xc3\x89PONSE AUTOMATIQUE", "hello there", "FW: failure notice",
+		"  re: delivery failure", "non-delivery report", "nondelivery", "mail system error - x",
+		"Au\xc3\x9f" "er Haus", "AUSSER HAUS bis Montag", "",
+	};
+	static const char *const froms[] = {
+		"MAILER-DAEMON@mx.example.com", "Mail Delivery System <x@y>", "postmaster@example.org",
+		"Alice <alice@example.com>", "mailer-daemon", "",
+	};
+	static const char *const lines[] = {
+		"Hi. This is the qmail-send program at mx.example.com.",
+		"  This is the mail system at host mx.example.com.",
+		"\tI'm sorry to have to inform you that your message could not",
+		"> This is the mail system at host quoted.example.com.",
+		"this is the Postfix program at host x",
+		"----- Transcript of session follows -----",
+		"--- transcript of session follows",
+		"Delivery to the following recipient failed permanently:",
+		"delivery to the following recipients failed",
+		"Your message could not be delivered.",
+		"EICAR test", "eicar test", "Virus Found in message", "X5O!P%@AP[4\\PZX54(P^)7CC)7}",
+		"\xc2\xa0This is the mail system at host nbsp.example.com.",
+		"caf\xc3\xa9 au lait", "", "plain text line",
+	};
+	static const char *const senders[] = {
+		"", "MAILER-DAEMON@example.com", "postmaster", "mailer-daemon@", "alice@example.com",
+		"Postmaster@x", "xmailer-daemon@y",
+	};
+	static const char *const parts[] = {
+		"text/plain", "multipart/report text/plain message/delivery-status message/rfc822",
+		"multipart/report message/global-delivery-status", "image/png", "text/plain image/png", "",
+	};
+	static const char *const tests[] = { "ABC-def", "ghi.jkl", "ghiXjkl", "mno  pqr", "5.1.1", "5x1.1", "#42#", "" };
+	struct us_message *msg = us_message_new();
+	GString *value = g_string_new(NULL);
+
+	for (int i = g_rand_int_range(rng, 0, 3); i > 0; i--) {
+		g_string_truncate(value, 0);
+		append_cased(value, rng, PICK(rng, subjects));
+		g_ptr_array_add(msg->headers, us_header_new(g_rand_boolean(rng) ? "Subject" : "SUBJECT", value->str));
+	}
+	for (int i = g_rand_int_range(rng, 0, 3); i > 0; i--)
+		g_ptr_array_add(msg->headers, us_header_new("From", PICK(rng, froms)));
+	if (g_rand_int_range(rng, 0, 3) == 0)
+		g_ptr_array_add(msg->headers, us_header_new("Auto-Submitted",
+							    g_rand_boolean(rng) ? "auto-replied" : "no"));
+	for (int i = g_rand_int_range(rng, 0, 3); i > 0; i--) {
+		g_string_truncate(value, 0);
+		append_cased(value, rng, PICK(rng, tests));
+		g_ptr_array_add(msg->headers, us_header_new("x-test", value->str));
+	}
+	if (g_rand_int_range(rng, 0, 4) != 0)
+		msg->envelope_sender = g_strdup(PICK(rng, senders));
+	if (g_rand_int_range(rng, 0, 10) == 0)
+		g_string_append_c(msg->body, '\0');	/* TRE takes a NUL for the end */
+	for (int i = g_rand_int_range(rng, 0, 5); i > 0; i--) {
+		append_cased(msg->body, rng, PICK(rng, lines));
+		g_string_append_c(msg->body, '\n');
+	}
+	g_string_assign(msg->part_types, PICK(rng, parts));
+	g_string_free(value, TRUE);
+	return msg;
+}
+
+/* The shortcuts (literal scan, exact literals, "^$", split alternations,
+ * shared units, caching across evaluations) against a plain regex
+ * engine: the same rules fire. */
+static void reference_equivalence(void)
+{
+	struct us_ruleset *fast = rules_from(equivalence_rules);
+	struct us_ruleset *reference = rules_from(equivalence_rules);
+	GRand *rng = g_rand_new_with_seed(7);
+	unsigned differ = 0, fired = 0;
+
+	us_ruleset_set_reference(reference, true);
+	is_int(us_ruleset_count(fast), 12, "equivalence rules loaded");
+	for (int round = 0; round < 3000; round++) {
+		struct us_message *msg = random_message(rng);
+		char *a = fire(fast, msg), *b = fire(reference, msg);
+		if (strcmp(a, b) != 0 && differ++ < 5)
+			printf("# differ: '%s' vs reference '%s'\n", a, b);
+		fired += *b != '\0';
+		g_free(a);
+		g_free(b);
+		us_message_free(msg);
+	}
+	ok(fired > 1000, "many messages fire rules");
+	is_int(differ, 0, "the same rules fire as with a plain regex engine");
+	printf("# regexes compiled: %u with the shortcuts, %u without\n",
+	       us_ruleset_compilations(fast), us_ruleset_compilations(reference));
+	ok(us_ruleset_compilations(fast) < us_ruleset_compilations(reference), "fewer regexes compiled");
+	g_rand_free(rng);
+	us_ruleset_free(fast);
+	us_ruleset_free(reference);
+}
+
+/* What a one-shot run compiles, and what lint compiles. */
+static void compile_counts(void)
+{
+	struct us_ruleset *rs = rules_from(equivalence_rules);
+	struct us_message *msg = us_message_new();
+	GPtrArray *problems;
+
+	/* Exact regexes and "^$": decided by the scan alone. */
+	g_ptr_array_add(msg->headers, us_header_new("Subject", "Failure Notice"));
+	g_ptr_array_add(msg->headers, us_header_new("From", "MAILER-DAEMON@example.com"));
+	msg->envelope_sender = g_strdup("");
+	is_fired(rs, msg, "daemon-subject null-subject empty-body", "exact alternatives and ^$");
+	is_int(us_ruleset_compilations(rs), 0, "nothing compiled for them");
+
+	/* A long alternation: only the alternative whose literal occurs. */
+	g_string_assign(msg->body, "Hello.\n  this is the mail system at host x.\n");
+	is_fired(rs, msg, "daemon-subject null-subject body-phrases body-phrases-2",
+		 "a phrase of two split alternations");
+	is_int(us_ruleset_compilations(rs), 2, "one alternative compiled per regex (flags differ)");
+	is_fired(rs, msg, "daemon-subject null-subject body-phrases body-phrases-2", "again");
+	is_int(us_ruleset_compilations(rs), 2, "compiled regexes are kept");
+
+	problems = g_ptr_array_new_with_free_func(g_free);
+	is_int(us_ruleset_lint(rs, problems), 0, "lint: no problem");
+	ok(us_ruleset_compilations(rs) > 20, "lint compiles every regex and alternative");
+	g_ptr_array_unref(problems);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+
+	/* Shared units: the same regex in two rules is compiled once. */
+	rs = rules_from("rule a\n kind dsn\n describe a\n body =~ /^foo bar/\n"
+			"rule b\n kind virus\n describe b\n body =~ /^foo bar/\n");
+	msg = us_message_new();
+	g_string_assign(msg->body, "foo bar");
+	is_fired(rs, msg, "a b", "one regex, two rules");
+	is_int(us_ruleset_compilations(rs), 1, "compiled once");
+	us_message_free(msg);
+	us_ruleset_free(rs);
+
+	/* A run compiles only the alternatives it needs, so a mistake in
+	 * another shows only with lint. */
+	rs = rules_from("rule long\n kind dsn\n describe d\n"
+			"    body =~ /^(first alternative with some text|second alternative with some text|third[[:nosuch:]])/\n");
+	msg = us_message_new();
+	g_string_assign(msg->body, "second alternative with some text");
+	is_fired(rs, msg, "long", "the bad alternative is not needed");
+	g_string_assign(msg->body, "third");
+	is_fired(rs, msg, "ERROR: e.rules:4: bad regex: Unknown character class name",
+		 "but fails once needed");
+	problems = g_ptr_array_new_with_free_func(g_free);
+	is_int(us_ruleset_lint(rs, problems), 1, "lint finds it");
+	if (problems->len == 1)
+		is_str(g_ptr_array_index(problems, 0), "e.rules:4: bad regex: Unknown character class name",
+		       "reported at the condition");
+	g_ptr_array_unref(problems);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+}
+
 int main(void)
 {
 	/* As the program does: TRE matches UTF-8 text as characters. */
@@ -474,5 +683,7 @@ int main(void)
 	parse_after_evaluate();
 	no_literal();
 	explain_lines();
+	reference_equivalence();
+	compile_counts();
 	return tap_done();
 }
