@@ -64,12 +64,13 @@ static char *apply_line(struct us_config *cfg, const char *filename,
 			char *key, char **values, guint nvalues)
 {
 	const char *reason;
+	bool is_relay = strcmp(key, "relay") == 0;
 
-	if (strcmp(key, "relay") == 0 || strcmp(key, "domain") == 0) {
+	if (is_relay || strcmp(key, "domain") == 0) {
 		if (nvalues == 0)
 			return g_strdup_printf("'%s' needs at least one value", key);
 		for (guint i = 0; i < nvalues; i++) {
-			if (key[0] == 'r') {
+			if (is_relay) {
 				if (!us_relays_add(cfg->relays, values[i], &reason))
 					return g_strdup_printf("relay '%s': %s", values[i], reason);
 			} else {
