@@ -149,6 +149,25 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	return -1;
 }
 
+/* Subcommands ("unscatter NAME ARGS..."): each runs as a program of its own
+ * with argv[0] = NAME and returns an exit status. Modules add theirs here. */
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct subcommand subcommands[] = {
+	{ NULL, NULL },
+};
+
+static const struct subcommand *find_subcommand(const char *name)
+{
+	for (const struct subcommand *s = subcommands; s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
 static int lint_rules(const char *dir)
 {
 	struct us_ruleset *rs = us_ruleset_new();
@@ -220,6 +239,15 @@ int main(int argc, char **argv)
 	setlocale(LC_CTYPE, "C.UTF-8");
 	install_signals();
 	set_timer_ms(US_DEFAULT_DEADLINE_MS);
+
+	if (argc > 1) {
+		const struct subcommand *sub = find_subcommand(argv[1]);
+		if (sub) {
+			/* A subcommand sets its own deadline (batch work may run long). */
+			set_timer_ms(0);
+			return sub->run(argc - 1, argv + 1);
+		}
+	}
 
 	status = parse_options(argc, argv, &opt);
 	if (status >= 0)
