@@ -31,14 +31,14 @@ struct options {
 };
 
 static const char usage_text[] =
-	"usage: unscatter [-c FILE] [-r DIR] [-p | -t] [-e] < message\n"
+	"usage: unscatter [-c FILE] [-R DIR] [-p | -t] [-e] < message\n"
 	"       unscatter --lint-rules DIR\n"
 	"\n"
 	"Classify one message: is it a bounce, auto-reply, challenge, virus notice\n"
 	"or feedback report, and does it answer mail we really sent?\n"
 	"\n"
 	"  -c, --config FILE    configuration (default " US_DEFAULT_CONFIG ", optional)\n"
-	"  -r, --rules DIR      rule directory (overrides the config's 'rules')\n"
+	"  -R, --rules DIR      rule directory (overrides the config's 'rules')\n"
 	"  -p, --passthrough    write the message to stdout with X-Unscatter-* headers\n"
 	"  -t, --terse          print 'CLASS KIND PROVENANCE' and exit 0\n"
 	"  -e, --explain        explain every rule and piece of evidence on stderr\n"
@@ -105,7 +105,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	enum { OPT_LINT = 256 };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "rules", required_argument, NULL, 'r' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "passthrough", no_argument, NULL, 'p' },
 		{ "terse", no_argument, NULL, 't' },
 		{ "explain", no_argument, NULL, 'e' },
@@ -116,10 +116,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:r:pteVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:R:pteVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': opt->config_path = optarg; break;
-		case 'r': opt->rules_dir = optarg; break;
+		case 'R': opt->rules_dir = optarg; break;
 		case 'p':
 		case 't':
 			if (opt->mode != MODE_EXIT_CODE) {

@@ -26,7 +26,7 @@ printf 'rules %s/none\n' "$TMP" >"$TMP/norules.conf"
 u -c "$TMP/norules.conf" <"$S/ordinary.eml" 2>/dev/null; is "$?" 78 "missing rules directory: exit 78"
 mkdir "$TMP/badrules"
 printf 'rule broken\n    kind dsn\n    describe x\n    body =~ /unterminated\n' >"$TMP/badrules/x.rules"
-err=$(u -c "$CONF" -r "$TMP/badrules" <"$S/ordinary.eml" 2>&1); st=$?
+err=$(u -c "$CONF" -R "$TMP/badrules" <"$S/ordinary.eml" 2>&1); st=$?
 is "$st" 78 "bad rule file: exit 78"
 case $err in "$TMP/badrules/x.rules:4: "*) pass "bad rule named with file and line";; *) fail "bad rule named: $err";; esac
 u --lint-rules "$RULES" >/dev/null; is "$?" 0 "--lint-rules on the shipped rules"

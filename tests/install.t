@@ -19,7 +19,7 @@ n_rules=$(ls "$D/opt/us/share/unscatter/rules/"*.rules | wc -l)
 is "$n_rules" "$(ls "$TOP/rules/"*.rules | wc -l)" "every rule file installed"
 # Built with PREFIX=/opt/us, its default rules path is /opt/us/...; the files
 # sit under DESTDIR here, so point it at them.
-out=$("$D/opt/us/bin/unscatter" -r "$D/opt/us/share/unscatter/rules" -t <"$TOP/samples/qmail-backscatter.eml")
+out=$("$D/opt/us/bin/unscatter" -R "$D/opt/us/share/unscatter/rules" -t <"$TOP/samples/qmail-backscatter.eml")
 is "$out" "backscatter dsn unknown" "installed binary classifies with installed rules and no config"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -s -C "$TOP" uninstall BUILD="$TMP/build" DESTDIR="$D" PREFIX=/opt/us >/dev/null 2>&1
