@@ -655,7 +655,9 @@ static void quote_part_content(struct us_message *msg, GMimePart *part,
 	normalize_bytes(bytes);
 	while (skip < bytes->len && bytes->data[skip] == '\n')
 		skip++;
-	parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
+	/* An empty part has no data pointer at all (NULL + 0 is undefined). */
+	if (skip < bytes->len)
+		parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
 	g_byte_array_unref(bytes);
 	add_quoted(msg, q);
 }
