@@ -21,7 +21,10 @@
 #define MAX_QUOTED_MIME 32
 #define MAX_DSN_RECIPIENTS 1000
 #define MAX_DSN_GROUPS (2 * MAX_DSN_RECIPIENTS)
-#define MAX_DELIMITER_LINES 10000
+/* Only MAX_PARTS parts are looked at, each after a delimiter line (and a
+ * multipart's close delimiter); GMime builds each part it finds (about
+ * 2 KB of memory each), so more would cost memory but tell nothing. */
+#define MAX_DELIMITER_LINES (2 * MAX_PARTS)
 
 void us_mime_init(void)
 {
