@@ -10,7 +10,8 @@
 . "$TOP/tests/lib.sh"
 
 RSS_FIXED_KB=10240	# start-up RSS is ~6 MB (GMime, GLib, the rules)
-cases="big parts nested longline nul charset badenc nosep headeronly empty emptyreport dsn10k"
+cases="big parts nested longline manyheaders attached headerspart nul charset badenc nosep headeronly empty
+	emptyreport dsn10k"
 ncases=0
 for c in $cases; do ncases=$((ncases + 1)); done
 plan $((ncases * 3 + 5))
@@ -42,6 +43,11 @@ gen() {
 			for (i = 999; i >= 0; i--) printf "--b%d--\n", i }'; } >"$f" ;;
 	longline) { printf '%s\nX-Long: ' "$hdr"; head -c 1048576 /dev/zero | tr '\0' x
 		  printf '\n\nbody\n'; } >"$f" ;;
+	manyheaders) { awk 'BEGIN { for (i = 0; i < 400000; i++) print "X-A: b" }'; printf '\nbody\n'; } >"$f" ;;
+	attached) { printf '%s\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: message/rfc822\n\n' "$hdr"
+		  awk 'BEGIN { for (i = 0; i < 100000; i++) print "X-A: b" }'; printf '\nbody\n--b--\n'; } >"$f" ;;
+	headerspart) { printf 'From: MAILER-DAEMON@example.net\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/rfc822-headers\n\n'
+		  awk 'BEGIN { for (i = 0; i < 100000; i++) print "Received: from a by b" }'; printf -- '--b--\n'; } >"$f" ;;
 	nul)	{ printf 'From: a\000b@example.org\nSubject: nul \000 in header\n\nbody \000\000 with NULs\n'
 		  head -c 10000 /dev/zero; printf '\nend\n'; } >"$f" ;;
 	charset) printf '%s\nSubject: =?x-no-such-charset?B?/////w==?= =?utf-8?Q?=FF=FE?=\nContent-Type: text/plain; charset="x-no-such-charset"\nContent-Transfer-Encoding: 8bit\n\ninvalid \377\376 UTF-8 \300\200 here\n' "$hdr" >"$f" ;;
