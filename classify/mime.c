@@ -21,6 +21,10 @@
 #define MAX_QUOTED_MIME 32
 #define MAX_DSN_RECIPIENTS 1000
 #define MAX_DSN_GROUPS (2 * MAX_DSN_RECIPIENTS)
+/* Lines of DSN fields looked at (a recipient takes 4 to 8), and per-message
+ * fields kept: each costs GMime parsing and memory. */
+#define MAX_DSN_LINES (10 * MAX_DSN_RECIPIENTS)
+#define MAX_DSN_REPORTING 100
 /* Only MAX_PARTS parts are looked at, each after a delimiter line (and a
  * multipart's close delimiter); GMime builds each part it finds (about
  * 2 KB of memory each), so more would cost memory but tell nothing. */
@@ -594,7 +598,7 @@ static void dsn_group(struct us_message *msg, const char *text, size_t len)
 		else
 			us_dsn_recipient_free(r);
 	} else if (msg->dsn_recipients->len == 0) {
-		for (guint i = 0; i < fields->len; i++) {
+		for (guint i = 0; i < fields->len && msg->dsn_reporting->len < MAX_DSN_REPORTING; i++) {
 			const struct us_header *h = g_ptr_array_index(fields, i);
 			char *value = squeeze_utf8(h->value);
 			g_ptr_array_add(msg->dsn_reporting, us_header_new(h->name, value));
@@ -632,15 +636,19 @@ static void parse_dsn(struct us_message *msg, GMimePart *part)
 	GByteArray *bytes = part_bytes(part);
 	const char *text;
 	size_t pos = 0, next;
-	unsigned groups = 0;
+	unsigned groups = 0, lines = 0;
 
 	normalize_bytes(bytes);
 	text = (const char *)bytes->data;
-	while (pos < bytes->len && groups < MAX_DSN_GROUPS) {
+	while (pos < bytes->len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
 		size_t end = group_end(text, bytes->len, pos, &next);
 		if (end > pos) {
 			dsn_group(msg, text + pos, end - pos);
 			groups++;
+			for (const char *p = text + pos; p < text + end; lines++) {
+				const char *nl = memchr(p, '\n', (size_t)(text + end - p));
+				p = nl ? nl + 1 : text + end;
+			}
 		}
 		pos = next;
 	}

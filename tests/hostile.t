@@ -11,7 +11,7 @@
 
 RSS_FIXED_KB=10240	# start-up RSS is ~6 MB (GMime, GLib, the rules)
 cases="big parts nested longline manyheaders attached headerspart nul charset badenc nosep headeronly empty
-	emptyreport dsn10k"
+	emptyreport dsn10k dsnfields"
 ncases=0
 for c in $cases; do ncases=$((ncases + 1)); done
 plan $((ncases * 3 + 5))
@@ -59,6 +59,8 @@ gen() {
 	dsn10k)	{ printf 'From: MAILER-DAEMON@example.net\nTo: user@example.com\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="r"\n\n--r\nContent-Type: text/plain\n\nDelivery failed.\n--r\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n'
 		  awk 'BEGIN { for (i = 0; i < 10000; i++) printf "\nFinal-Recipient: rfc822; user%d@example.net\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n", i }'
 		  printf '\n--r\nContent-Type: text/rfc822-headers\n\nReceived: from mail.example.com by mx.example.net\nFrom: user@example.com\nMessage-ID: <orig@example.com>\n\n--r--\n'; } >"$f" ;;
+	dsnfields) { printf 'From: MAILER-DAEMON@example.net\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: message/delivery-status\n\n'
+		  awk 'BEGIN { for (g = 0; g < 1900; g++) { for (i = 0; i < 1000; i++) print "X:"; print "" } }'; printf -- '--b--\n'; } >"$f" ;;
 	esac
 }
 
