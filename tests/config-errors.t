@@ -15,7 +15,10 @@ err() {
 	shift 2
 	"$UNSCATTER" "$@" <"$M" >"$TMP/out" 2>"$TMP/err"
 	is "$?:$(cat "$TMP/err")" "78:$want" "$what"
-	[ -s "$TMP/out" ] && fail "$what: nothing on stdout" && sed 's/^/# /' "$TMP/out" | head -3
+	if [ -s "$TMP/out" ]; then
+		fail "$what: nothing on stdout"
+		sed 's/^/# /' "$TMP/out" | head -3
+	fi
 }
 conf() {
 	f=$TMP/c$n.conf
