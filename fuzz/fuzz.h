@@ -1,11 +1,16 @@
 /* fuzz.h - shared helpers of the libFuzzer targets in fuzz/ (one file each).
  *
- * Every fuzz/NAME.c defines LLVMFuzzerTestOneInput and is built by the
- * Makefile's pattern rule into $(BUILD)/fuzz/NAME; fuzz/run.sh runs it.
- * Two comment lines in each file tell fuzz/run.sh how to run it:
- *   FUZZ-SEEDS: shell words (globs; $TOP and $CORPUS are set) naming seed files
+ * Every fuzz/NAME.c defines LLVMFuzzerTestOneInput (and may define
+ * LLVMFuzzerInitialize). The Makefile's pattern rules build it with clang and
+ * libFuzzer into build-fuzz/fuzz/NAME ("make fuzz"; fuzz/run.sh runs it)
+ * and, with fuzz/replay.c and the normal compiler, into $(BUILD)/tests/fuzz-NAME,
+ * which tests/regress.t runs over tests/regress/NAME/ *. Two comment lines in
+ * each file tell fuzz/run.sh how to run it:
+ *   FUZZ-SEEDS: shell words ($TOP and $CORPUS are set, globs expand) naming
+ *               seed files or folders (read whole)
  *   FUZZ-OPTIONS: extra libFuzzer options, e.g. -max_len=65536
- * FUZZ_TOP (the project folder) is defined by the Makefile. */
+ * FUZZ_TOP (the project folder) is defined by the Makefile. A new parser
+ * (BATV tags, CDB list files, ...) gets its target as one new file here. */
 #ifndef UNSCATTER_FUZZ_H
 #define UNSCATTER_FUZZ_H
 
