@@ -48,8 +48,10 @@ postmaster_address = postmaster@example.org
 !include $WORK/dovecot-extprograms.conf
 EOC
 	give_to_user "$WORK"
+	# The snippet names unscatter.sieve as sieve_before; -o picks another.
+	if [ "$1" = unscatter.sieve ]; then pick=; else pick=plugin/sieve_before=$WORK/sieve/$1; fi
 	as_user env -i USER="$LDA_USER" HOME="$WORK" PATH=/usr/bin:/bin \
-		"$LDA" -c "$WORK/dovecot.conf" -o "plugin/sieve_before=$WORK/sieve/$1" \
+		"$LDA" -c "$WORK/dovecot.conf" ${pick:+-o "$pick"} \
 		-f sender@example.net -a alice@example.org <"$2" 2>>"$TMP/dovecot.err"
 	st=$?
 	grep -E 'Error|Fatal|Panic' "$WORK/dovecot.log" 2>/dev/null | sed 's/^/# dovecot.log: /'

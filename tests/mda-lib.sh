@@ -179,7 +179,7 @@ without_ours() {
 	     hdr && skip && /^[ \t]/ { next }
 	     { skip = 0 }
 	     hdr && /^\r?$/ { hdr = 0 }
-	     { print }' 
+	     { print }'
 }
 
 # outcome STATUS EXPECTED-FILE: what the delivery did, in words.
