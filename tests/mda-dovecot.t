@@ -10,7 +10,7 @@
 # came, and a forged X-Unscatter-Class routes nothing.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/mda-lib.sh"
-N=28
+N=33
 LDA=/usr/lib/dovecot/dovecot-lda
 [ -x "$LDA" ] || skip_all $N "dovecot-lda is not installed (Debian package dovecot-core)"
 ls /usr/lib/dovecot/modules/lib90_sieve_plugin.so /usr/lib/dovecot/modules/sieve/lib90_sieve_extprograms_plugin.so >/dev/null 2>&1 ||
@@ -77,6 +77,9 @@ expect dovecot unchanged "$B" >"$TMP/want"
 for s in unscatter.sieve unscatter-terse.sieve; do
 	deliver $s "$B" "$LOGGED" "$BADCONF"
 	check_delivered "$s: bad config (78): INBOX, unchanged" "$st" INBOX "$TMP/want" "$WHY_BADCONF"
+	expect dovecot unchanged "$BIG" >"$TMP/want-big"
+	deliver $s "$BIG" "$LOGGED" "$BADCONF"
+	check_delivered "$s: bad config, 2 MB message (Dovecot's write fails): INBOX, unchanged" "$st" INBOX "$TMP/want-big" "$WHY_BADCONF"
 	deliver $s "$B" "$FULL"
 	check_delivered "$s: write error (75): INBOX, unchanged" "$st" INBOX "$TMP/want" "$WHY_FULL"
 	deliver $s "$B" "$SLOW" "$SLOWCONF"

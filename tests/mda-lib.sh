@@ -13,7 +13,8 @@ ORDINARY=$CORPUS/spamassassin-publiccorpus/data/easy-ham-1/00001.7c53336b37003a9
 
 # The corpus messages every recipe delivers, and the folder each must land
 # in: NAME FILE FOLDER. 1.eml and rfc3834-05.eml begin with an mbox "From "
-# line; lhost-postfix-01.eml has CRLF line endings.
+# line; lhost-postfix-01.eml has CRLF line endings; $BIG (made by
+# mda_setup) is ordinary mail of 2 MB, far more than a pipe holds.
 mda_cases() {
 	cat <<EOT
 backscatter-bounce	$BM/1.eml	Backscatter
@@ -22,9 +23,9 @@ autoreply	$SIS/bsd/rfc3834-01.eml	Autoreplies
 ordinary	$ORDINARY	INBOX
 crlf-bounce	$SIS/dos/lhost-postfix-01.eml	Bounces
 from-line-autoreply	$SIS/bsd/rfc3834-05.eml	Autoreplies
+big-ordinary	$BIG	INBOX
 EOT
 }
-MDA_CASES=6
 
 # skip_all N REASON: the agent cannot run here at all. With
 # UNSCATTER_NO_SKIP set (CI installs every agent) that is a failure.
@@ -105,6 +106,8 @@ mda_setup() {
 	# An ordinary message whose sender forged our verdict field.
 	FORGED=$TMP/forged.eml
 	{ printf 'X-Unscatter-Class: backscatter\n'; cat "$ORDINARY"; } >"$FORGED"
+	BIG=$TMP/big.eml
+	{ cat "$ORDINARY"; yes 'A long line of an ordinary body, repeated to make it bigger than any pipe buffer.' | head -n 25000; } >"$BIG"
 }
 
 # install_sample SAMPLE DEST [BIN [CONF]]: the sample file with the paths of

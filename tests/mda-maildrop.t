@@ -6,7 +6,7 @@
 # when unscatter fails, maildrop defers (75) and stores nothing.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/mda-lib.sh"
-N=27
+N=32
 command -v maildrop >/dev/null 2>&1 && command -v maildirmake >/dev/null 2>&1 ||
 	skip_all $N "maildrop is not installed (Debian package maildrop)"
 mda_can_run || skip_all $N "running as root, but no user nobody or no setpriv to deliver as"
@@ -46,12 +46,16 @@ done <"$TMP/cases"
 B=$BM/1.eml
 deliver mailfilter "$B" "$LOGGED" "$BADCONF"
 check_deferred "mailfilter: bad config (78) defers" "$st" "$WHY_BADCONF"
+deliver mailfilter "$BIG" "$LOGGED" "$BADCONF"
+check_deferred "mailfilter: bad config, 2 MB message (the agent's write fails): defers" "$st" "$WHY_BADCONF"
 deliver mailfilter "$B" "$FULL"
 check_deferred "mailfilter: write error (75) defers" "$st" "$WHY_FULL"
 deliver mailfilter "$B" "$SLOW" "$SLOWCONF"
 check_deferred "mailfilter: deadline exceeded (75) defers" "$st" "$WHY_SLOW"
 deliver mailfilter-exitcode "$B" "$LOGGED" "$BADCONF"
 check_deferred "mailfilter-exitcode: bad config (78) defers" "$st" "$WHY_BADCONF"
+deliver mailfilter-exitcode "$BIG" "$LOGGED" "$BADCONF"
+check_deferred "mailfilter-exitcode: bad config, 2 MB message (the agent's write fails): defers" "$st" "$WHY_BADCONF"
 deliver mailfilter-exitcode "$B" "$SLOW" "$SLOWCONF"
 check_deferred "mailfilter-exitcode: deadline exceeded (75) defers" "$st" "$WHY_SLOW"
 

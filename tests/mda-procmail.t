@@ -6,7 +6,7 @@
 # unscatter fails, procmail defers (75) and stores nothing.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/mda-lib.sh"
-N=27
+N=32
 command -v procmail >/dev/null 2>&1 ||
 	skip_all $N "procmail is not installed (Debian package procmail)"
 mda_can_run || skip_all $N "running as root, but no user nobody or no setpriv to deliver as"
@@ -41,12 +41,16 @@ done <"$TMP/cases"
 B=$BM/1.eml
 deliver procmailrc "$B" "$LOGGED" "$BADCONF"
 check_deferred "procmailrc: bad config (78) defers" "$st" "$WHY_BADCONF"
+deliver procmailrc "$BIG" "$LOGGED" "$BADCONF"
+check_deferred "procmailrc: bad config, 2 MB message (the agent's write fails): defers" "$st" "$WHY_BADCONF"
 deliver procmailrc "$B" "$FULL"
 check_deferred "procmailrc: write error (75) defers" "$st" "$WHY_FULL"
 deliver procmailrc "$B" "$SLOW" "$SLOWCONF"
 check_deferred "procmailrc: deadline exceeded (75) defers" "$st" "$WHY_SLOW"
 deliver procmailrc-exitcode "$B" "$LOGGED" "$BADCONF"
 check_deferred "procmailrc-exitcode: bad config (78) defers" "$st" "$WHY_BADCONF"
+deliver procmailrc-exitcode "$BIG" "$LOGGED" "$BADCONF"
+check_deferred "procmailrc-exitcode: bad config, 2 MB message (the agent's write fails): defers" "$st" "$WHY_BADCONF"
 deliver procmailrc-exitcode "$B" "$SLOW" "$SLOWCONF"
 check_deferred "procmailrc-exitcode: deadline exceeded (75) defers" "$st" "$WHY_SLOW"
 
