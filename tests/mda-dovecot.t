@@ -58,42 +58,9 @@ EOC
 }
 
 # --- every message to its folder ------------------------------------------------
-mda_cases >"$TMP/cases"
-while read -r name msg folder; do
-	deliver unscatter.sieve "$msg"
-	expect dovecot tagged "$msg" >"$TMP/want"
-	check_delivered "unscatter.sieve: $name to $folder, as unscatter -p wrote it" "$st" "$folder" "$TMP/want"
-	check_only_ours "unscatter.sieve: $name stored with only X-Unscatter-* fields added" dovecot "$msg"
-done <"$TMP/cases"
-while read -r name msg folder; do
-	deliver unscatter-terse.sieve "$msg"
-	expect dovecot unchanged "$msg" >"$TMP/want"
-	check_delivered "unscatter-terse.sieve: $name to $folder, unchanged" "$st" "$folder" "$TMP/want"
-done <"$TMP/cases"
+route_all dovecot unscatter.sieve tagged
+route_all dovecot unscatter-terse.sieve unchanged
 
-# --- unscatter fails: the message goes to INBOX as it came ----------------------------
-B=$BM/1.eml
-expect dovecot unchanged "$B" >"$TMP/want"
-for s in unscatter.sieve unscatter-terse.sieve; do
-	deliver $s "$B" "$LOGGED" "$BADCONF"
-	check_delivered "$s: bad config (78): INBOX, unchanged" "$st" INBOX "$TMP/want" "$WHY_BADCONF"
-	expect dovecot unchanged "$BIG" >"$TMP/want-big"
-	deliver $s "$BIG" "$LOGGED" "$BADCONF"
-	check_delivered "$s: bad config, 2 MB message (Dovecot's write fails): INBOX, unchanged" "$st" INBOX "$TMP/want-big" "$WHY_BADCONF"
-	deliver $s "$B" "$FULL"
-	check_delivered "$s: write error (75): INBOX, unchanged" "$st" INBOX "$TMP/want" "$WHY_FULL"
-	deliver $s "$B" "$SLOW" "$SLOWCONF"
-	check_delivered "$s: deadline exceeded (75): INBOX, unchanged" "$st" INBOX "$TMP/want" "$WHY_SLOW"
-done
-
-# --- a forged X-Unscatter-Class routes nothing --------------------------------------
-deliver unscatter.sieve "$FORGED"
-expect dovecot tagged "$FORGED" >"$TMP/want"
-check_delivered "unscatter.sieve: forged 'X-Unscatter-Class: backscatter' replaced, ordinary mail to INBOX" "$st" INBOX "$TMP/want"
-expect dovecot unchanged "$FORGED" >"$TMP/want"
-deliver unscatter.sieve "$FORGED" "$LOGGED" "$BADCONF"
-check_delivered "unscatter.sieve: forged field and unscatter failing: INBOX, not routed" "$st" INBOX "$TMP/want" "$WHY_BADCONF"
-deliver unscatter-terse.sieve "$FORGED"
-check_delivered "unscatter-terse.sieve: forged field ignored, ordinary mail to INBOX" "$st" INBOX "$TMP/want"
-deliver unscatter-terse.sieve "$FORGED" "$LOGGED" "$BADCONF"
-check_delivered "unscatter-terse.sieve: forged field and unscatter failing: INBOX, not routed" "$st" INBOX "$TMP/want" "$WHY_BADCONF"
+# --- unscatter fails; a forged X-Unscatter-Class ------------------------------------
+fail_all dovecot unscatter.sieve tagged writes
+fail_all dovecot unscatter-terse.sieve unchanged writes

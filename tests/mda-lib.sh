@@ -239,3 +239,55 @@ check_only_ours() {
 	without_ours <"$f" | cmp -s - "$TMP/plain"
 	is "$?" 0 "$1"
 }
+
+# route_all AGENT SAMPLE MODE: deliver every case with SAMPLE through the
+# test's deliver function; check its folder and bytes (MODE as for expect)
+# and, when tagged, that only our fields were added.
+route_all() {
+	mda_cases >"$TMP/cases"
+	while read -r name msg folder; do
+		deliver "$2" "$msg"
+		expect "$1" "$3" "$msg" >"$TMP/want"
+		if [ "$3" = tagged ]; then
+			check_delivered "$2: $name to $folder, as unscatter -p wrote it" "$st" "$folder" "$TMP/want"
+			check_only_ours "$2: $name stored with only X-Unscatter-* fields added" "$1" "$msg"
+		else
+			check_delivered "$2: $name to $folder, unchanged" "$st" "$folder" "$TMP/want"
+		fi
+	done <"$TMP/cases"
+}
+
+# failed AGENT WHAT MESSAGE WHY: the outcome every recipe must give when
+# unscatter fails: deferral (75, nothing stored), or under Sieve, which
+# cannot defer, the message unchanged in INBOX.
+failed() {
+	if [ "$1" = dovecot ]; then
+		expect dovecot unchanged "$3" >"$TMP/want"
+		check_delivered "$2: INBOX, unchanged" "$st" INBOX "$TMP/want" "$4"
+	else
+		check_deferred "$2: defers" "$st" "$4"
+	fi
+}
+# fail_all AGENT SAMPLE MODE [writes]: make unscatter fail every way with
+# SAMPLE (a write error only where the mode writes output), then check a
+# forged X-Unscatter-Class routes nothing, with unscatter working or not.
+fail_all() {
+	B=$BM/1.eml
+	deliver "$2" "$B" "$LOGGED" "$BADCONF"
+	failed "$1" "$2: bad config (78)" "$B" "$WHY_BADCONF"
+	deliver "$2" "$BIG" "$LOGGED" "$BADCONF"
+	failed "$1" "$2: bad config, 2 MB message (the agent's write fails)" "$BIG" "$WHY_BADCONF"
+	if [ "${4:-}" = writes ]; then
+		deliver "$2" "$B" "$FULL"
+		failed "$1" "$2: write error (75)" "$B" "$WHY_FULL"
+	fi
+	deliver "$2" "$B" "$SLOW" "$SLOWCONF"
+	failed "$1" "$2: deadline exceeded (75)" "$B" "$WHY_SLOW"
+
+	deliver "$2" "$FORGED"
+	expect "$1" "$3" "$FORGED" >"$TMP/want"
+	check_delivered "$2: forged 'X-Unscatter-Class: backscatter' $([ "$3" = tagged ] && echo replaced || echo ignored), ordinary mail to INBOX" \
+		"$st" INBOX "$TMP/want"
+	deliver "$2" "$FORGED" "$LOGGED" "$BADCONF"
+	failed "$1" "$2: forged field, unscatter failing: not routed" "$FORGED" "$WHY_BADCONF"
+}

@@ -29,44 +29,9 @@ deliver() {
 }
 
 # --- every message to its folder ------------------------------------------------
-mda_cases >"$TMP/cases"
-while read -r name msg folder; do
-	deliver mailfilter "$msg"
-	expect maildrop tagged "$msg" >"$TMP/want"
-	check_delivered "mailfilter: $name to $folder, as unscatter -p wrote it" "$st" "$folder" "$TMP/want"
-	check_only_ours "mailfilter: $name stored with only X-Unscatter-* fields added" maildrop "$msg"
-done <"$TMP/cases"
-while read -r name msg folder; do
-	deliver mailfilter-exitcode "$msg"
-	expect maildrop unchanged "$msg" >"$TMP/want"
-	check_delivered "mailfilter-exitcode: $name to $folder, unchanged" "$st" "$folder" "$TMP/want"
-done <"$TMP/cases"
+route_all maildrop mailfilter tagged
+route_all maildrop mailfilter-exitcode unchanged
 
-# --- unscatter fails: maildrop defers, nothing is stored ------------------------------
-B=$BM/1.eml
-deliver mailfilter "$B" "$LOGGED" "$BADCONF"
-check_deferred "mailfilter: bad config (78) defers" "$st" "$WHY_BADCONF"
-deliver mailfilter "$BIG" "$LOGGED" "$BADCONF"
-check_deferred "mailfilter: bad config, 2 MB message (the agent's write fails): defers" "$st" "$WHY_BADCONF"
-deliver mailfilter "$B" "$FULL"
-check_deferred "mailfilter: write error (75) defers" "$st" "$WHY_FULL"
-deliver mailfilter "$B" "$SLOW" "$SLOWCONF"
-check_deferred "mailfilter: deadline exceeded (75) defers" "$st" "$WHY_SLOW"
-deliver mailfilter-exitcode "$B" "$LOGGED" "$BADCONF"
-check_deferred "mailfilter-exitcode: bad config (78) defers" "$st" "$WHY_BADCONF"
-deliver mailfilter-exitcode "$BIG" "$LOGGED" "$BADCONF"
-check_deferred "mailfilter-exitcode: bad config, 2 MB message (the agent's write fails): defers" "$st" "$WHY_BADCONF"
-deliver mailfilter-exitcode "$B" "$SLOW" "$SLOWCONF"
-check_deferred "mailfilter-exitcode: deadline exceeded (75) defers" "$st" "$WHY_SLOW"
-
-# --- a forged X-Unscatter-Class routes nothing --------------------------------------
-deliver mailfilter "$FORGED"
-expect maildrop tagged "$FORGED" >"$TMP/want"
-check_delivered "mailfilter: forged 'X-Unscatter-Class: backscatter' replaced, ordinary mail to INBOX" "$st" INBOX "$TMP/want"
-deliver mailfilter "$FORGED" "$LOGGED" "$BADCONF"
-check_deferred "mailfilter: forged field and unscatter failing: deferred, not routed" "$st" "$WHY_BADCONF"
-deliver mailfilter-exitcode "$FORGED"
-expect maildrop unchanged "$FORGED" >"$TMP/want"
-check_delivered "mailfilter-exitcode: forged field ignored, ordinary mail to INBOX" "$st" INBOX "$TMP/want"
-deliver mailfilter-exitcode "$FORGED" "$LOGGED" "$BADCONF"
-check_deferred "mailfilter-exitcode: forged field and unscatter failing: deferred, not routed" "$st" "$WHY_BADCONF"
+# --- unscatter fails; a forged X-Unscatter-Class ------------------------------------
+fail_all maildrop mailfilter tagged writes
+fail_all maildrop mailfilter-exitcode unchanged
