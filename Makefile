@@ -28,6 +28,7 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rules relay config \
+	batv lists recipient storm harvest \
 	provenance detect classify output
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)

@@ -65,7 +65,7 @@ int main(void)
 	g_free(err);
 
 	check_error("relay a.example\nfrobnicate 1\n",
-		    "/etc/test.conf:2: unknown key 'frobnicate' (expected relay, domain, rules, unknown or deadline)",
+		    "/etc/test.conf:2: unknown key 'frobnicate' (expected relay, domain, rules, unknown, deadline, batv-key, batv-days, batv-domain, sent-ids, sent-from, valid-recipients, unlikely-localparts, storm or state-dir)",
 		    "unknown key names file and line");
 	check_error("relay 192.0.2.0/33\n",
 		    "/etc/test.conf:1: relay '192.0.2.0/33': not a valid IP address or CIDR range",
