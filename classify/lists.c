@@ -212,13 +212,15 @@ unsigned us_list_msgids(const char *value, size_t len, GPtrArray *out)
 		const char *gt = memchr(lt + 1, '>', (size_t)(end - lt - 1));
 		if (gt == NULL)
 			break;
+		/* "<a<b@c>": the id is after the last "<". */
+		while (memchr(lt + 1, '<', (size_t)(gt - lt - 1)))
+			lt = memchr(lt + 1, '<', (size_t)(gt - lt - 1));
 		const char *s = lt + 1, *e = gt;
 		while (s < e && g_ascii_isspace(*s))
 			s++;
 		while (e > s && g_ascii_isspace(e[-1]))
 			e--;
-		if (e > s && memchr(s, '<', (size_t)(e - s)) == NULL &&
-		    memchr(s, '\0', (size_t)(e - s)) == NULL) {
+		if (e > s && memchr(s, '\0', (size_t)(e - s)) == NULL) {
 			g_ptr_array_add(out, g_strndup(s, (size_t)(e - s)));
 			n++;
 		}
