@@ -4,7 +4,7 @@
 # validation, bounce storms (50 deliveries at once, damaged state files),
 # the X-Unscatter-Evidence fields and the config errors of the new keys.
 . "$TOP/tests/lib.sh"
-plan 47
+plan 48
 
 S=$TOP/samples
 u() { "$UNSCATTER" "$@"; }
