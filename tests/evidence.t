@@ -4,7 +4,7 @@
 # validation, bounce storms (50 deliveries at once, damaged state files),
 # the X-Unscatter-Evidence fields and the config errors of the new keys.
 . "$TOP/tests/lib.sh"
-plan 48
+plan 50
 
 S=$TOP/samples
 u() { "$UNSCATTER" "$@"; }
@@ -90,11 +90,20 @@ Dec  1 06:00:01 mail postfix/submission/smtpd[811]: 4F1A2C0123: client=pc.exampl
 Dec  1 06:00:01 mail postfix/cleanup[812]: 4F1A2C0123: message-id=<log.1@example.com>
 Dec  1 06:00:02 mail postfix/smtpd[813]: 5A0B1C0456: client=mx.partner.example.net[198.51.100.40]
 Dec  1 06:00:02 mail postfix/cleanup[812]: 5A0B1C0456: message-id=<incoming@partner.example.net>
+Dec  1 06:00:03 mail postfix/qmgr[814]: 4F1A2C0123: from=<Dora@example.com>, size=1234, nrcpt=1 (queue active)
+Dec  1 06:00:03 mail postfix/qmgr[814]: 5A0B1C0456: from=<forged@example.com>, size=999, nrcpt=1 (queue active)
 LOG
 awk '/ sasl_username=/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9A-F]+:$/) sasl[$i] = 1 }
      / message-id=/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9A-F]+:$/ && ($i in sasl)) { sub(/^message-id=/, "", $NF); print $NF } }' \
 	"$TMP/mail.log" | u harvest --ids "$TMP/ids.cdb" --ids-list - 2>"$TMP/err"
 grep -q 'ids.cdb: 6 entries, 1 new' "$TMP/err"; is "$?" 0 "Postfix log: only the authenticated submission's id"
+awk '/ sasl_username=/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9A-F]+:$/) s[$i] = 1 }
+     / from=</ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9A-F]+:$/ && ($i in s)) {
+        f = $(i + 1); sub(/^from=</, "", f); sub(/>,?$/, "", f); if (f != "") print f } }' \
+	"$TMP/mail.log" >"$TMP/from.list"
+is "$(cat "$TMP/from.list")" "Dora@example.com" "Postfix log: the sender of the authenticated submission, not the forged one"
+u harvest --from "$TMP/from.cdb" --from-list "$TMP/from.list" 2>"$TMP/err"
+grep -q 'from.cdb: 3 entries, 1 new' "$TMP/err"; is "$?" 0 "sender list added to sent-from"
 u harvest --help | grep -q '^usage: unscatter harvest'; is "$?" 0 "harvest --help"
 u harvest "$TMP/Sent" 2>/dev/null; is "$?" 64 "harvest without an output: 64"
 u harvest --ids "$TMP/ids.cdb" "$TMP/nonexistent" 2>/dev/null; is "$?" 66 "harvest of a missing source: 66"
