@@ -15,7 +15,6 @@ struct us_list {
 	char *path;
 	int fd;
 	struct cdb cdb;
-	unsigned count;
 };
 
 /* Count the entries that are not bookkeeping. */
@@ -52,7 +51,6 @@ struct us_list *us_list_open(const char *path, GError **error)
 	}
 	list->fd = fd;
 	list->path = g_strdup(path);
-	list->count = count_entries(&list->cdb);
 	return list;
 }
 
@@ -73,7 +71,7 @@ const char *us_list_path(const struct us_list *list)
 
 unsigned us_list_count(const struct us_list *list)
 {
-	return list->count;
+	return count_entries((struct cdb *)&list->cdb);
 }
 
 bool us_list_contains(const struct us_list *list, const char *key, size_t len)

@@ -99,8 +99,8 @@ static enum us_provenance check_sent_ids(const struct us_config *cfg, const stru
 	}
 	if (says == US_PROV_UNKNOWN) {
 		if (ids->len)
-			g_string_printf(reason, "%u Message-ID%s looked up, none in sent-ids (%u entries)",
-					ids->len, ids->len == 1 ? "" : "s", us_list_count(cfg->sent_ids));
+			g_string_printf(reason, "%u Message-ID%s looked up, none in sent-ids",
+					ids->len, ids->len == 1 ? "" : "s");
 		else
 			g_string_assign(reason, "no quoted Message-ID, In-Reply-To or References");
 	}
@@ -182,8 +182,7 @@ static enum us_provenance check_sent_from(const struct us_config *cfg, const cha
 		g_string_printf(reason, "we have sent from %s", key);
 		return US_PROV_UNKNOWN;
 	}
-	g_string_printf(reason, "we never sent from %s (%u addresses in sent-from)", key,
-			us_list_count(cfg->sent_from));
+	g_string_printf(reason, "we never sent from %s", key);
 	return US_PROV_FORGED;
 }
 

@@ -30,7 +30,8 @@ struct us_list;
 struct us_list *us_list_open(const char *path, GError **error);
 void us_list_free(struct us_list *list);
 const char *us_list_path(const struct us_list *list);
-/* Number of entries (bookkeeping keys not counted). */
+/* Number of entries (bookkeeping keys not counted). Reads the whole file:
+ * not for the delivery path, where opening and looking up stay O(1). */
 unsigned us_list_count(const struct us_list *list);
 
 /* Is KEY (LEN bytes) an entry? */
