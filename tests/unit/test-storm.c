@@ -1,5 +1,8 @@
 /* test-storm.c - storm state: parsing (also of damaged files), counting in a sliding window. */
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "storm.h"
 #include "tap.h"
@@ -100,6 +103,32 @@ int main(void)
 	g_file_get_contents(file, &back, NULL, NULL);
 	is_str(back, "unscatter-storm 1\na@x 102\n", "file repaired");
 	g_free(back);
+	/* Another delivery holds the lock and never lets go: give up in time. */
+	int pipefd[2];
+	ok(pipe(pipefd) == 0, "pipe");
+	pid_t child = fork();
+	if (child == 0) {
+		int fd = open(file, O_RDWR);
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		char c = fcntl(fd, F_SETLK, &fl) == 0 ? 'y' : 'n';
+		(void)!write(pipefd[1], &c, 1);
+		pause();
+		_exit(0);
+	}
+	char c = 0;
+	(void)!read(pipefd[0], &c, 1);
+	gint64 t0 = g_get_monotonic_time();
+	g_string_truncate(problem, 0);
+	ok(c == 'y' && !us_storm_update(state, "a@x", 103, 20, 10, 200, &count, problem, note),
+	   "state locked by another process: no count");
+	ok(strstr(problem->str, "cannot lock") != NULL, "the problem says so");
+	ok(g_get_monotonic_time() - t0 < 2 * G_USEC_PER_SEC, "and it gave up after the wait (200 ms), not later");
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	ok(us_storm_update(state, "a@x", 104, 20, 10, 200, &count, problem, note) && count == 2,
+	   "once released, counting goes on");
+	close(pipefd[0]);
+	close(pipefd[1]);
 	unlink(file);
 	rmdir(state);
 	g_file_set_contents(state, "a file, not a folder", -1, NULL);
