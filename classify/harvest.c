@@ -177,7 +177,7 @@ static bool harvest_file(struct harvest *h, const char *path)
 {
 	GError *error = NULL;
 	GMappedFile *mf = g_mapped_file_new(path, FALSE, &error);
-	struct stat st;
+	struct stat st = { 0 };
 
 	if (mf == NULL) {
 		fprintf(stderr, "unscatter harvest: %s\n", error->message);
@@ -201,7 +201,8 @@ static bool harvest_file(struct harvest *h, const char *path)
 	struct mbox_pass mp = { h, { 0 } };
 	bool want[OUT_COUNT];
 
-	stat(path, &st);
+	if (stat(path, &st) != 0)
+		memset(&st, 0, sizeof st);	/* then the next run reads it all again */
 	message_outputs(h, want);
 	for (int o = 0; o < OUT_COUNT; o++) {
 		const char *old = want[o] ? g_hash_table_lookup(h->out[o].table, meta) : NULL;
