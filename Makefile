@@ -28,6 +28,7 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rules relay config \
+	batv lists recipient storm harvest \
 	provenance detect classify output
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
@@ -112,7 +113,7 @@ demo: $(BUILD)/unscatter
 install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
-	install -m 644 rules/*.rules $(DESTDIR)$(RULESDIR)/
+	install -m 644 rules/*.rules rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
 	install -m 644 man/unscatter.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/unscatter.conf.5 man/unscatter-rules.5 $(DESTDIR)$(MANDIR)/man5/
 
