@@ -27,7 +27,12 @@ conf() {
 }
 
 c=$(conf "rules $RULES" "relay mail.example.com" "frobnicate yes")
-err "$c:3: unknown key 'frobnicate' (expected relay, domain, rules, unknown or deadline)" "unknown key" -c "$c"
+"$UNSCATTER" -c "$c" <"$M" >"$TMP/out" 2>"$TMP/err"; st=$?
+# (The list of known keys grows with the features.)
+case $st:$(cat "$TMP/err") in
+"78:$c:3: unknown key 'frobnicate' (expected relay, "*) pass "unknown key" ;;
+*) fail "unknown key"; sed 's/^/# /' "$TMP/err" ;;
+esac
 c=$(conf "rules $RULES" "relay 2001:db8::/129")
 err "$c:2: relay '2001:db8::/129': not a valid IP address or CIDR range" "bad IPv6 CIDR: our message only, no GLib warning" -c "$c"
 c=$(conf "rules $RULES" "domain example.com" "deadline 0")
