@@ -21,7 +21,8 @@ static struct us_explain explain;	/* to /dev/null: the --explain paths run too *
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	static const char conf[] = "relay mail.example.com *.out.example.com 192.0.2.0/24 2001:db8::/32\n"
-				   "domain example.com\n";
+				   "domain example.com\n"
+				   "batv-key 3 fuzz-secret\n";
 	GError *error = NULL;
 
 	(void)argc;
