@@ -6,7 +6,7 @@
 # unit/test-rules.c; cli.t has a missing -c file, a bad CIDR, a missing
 # rules folder (status only) and an unterminated regex.
 . "$TOP/tests/lib.sh"
-plan 15
+plan 17
 
 M=$TOP/samples/ordinary.eml
 # err WANT WHAT ARGS...: exit 78 with stderr exactly WANT, nothing on stdout.
@@ -49,6 +49,12 @@ else
 	err "$TMP/unreadable.conf: Failed to open file “$TMP/unreadable.conf”: Permission denied" \
 		"config without read permission" -c "$TMP/unreadable.conf"
 fi
+
+# List files (CDB).
+c=$(conf "rules $RULES" "sent-ids $TMP/none.cdb")
+err "$c:2: sent-ids: $TMP/none.cdb: No such file or directory" "missing CDB list" -c "$c"
+c=$(conf "rules $RULES" "sent-from $TOP/README.md")
+err "$c:2: sent-from: $TOP/README.md: not a CDB file (bad header)" "a text file given as the CDB list" -c "$c"
 
 # Rule folders and files.
 c=$(conf "rules rules.missing")
