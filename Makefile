@@ -28,7 +28,8 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rules relay config \
-	provenance detect classify output
+	provenance detect classify output \
+	mbox walk scanout refile scan
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
 

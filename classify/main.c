@@ -19,6 +19,7 @@
 #include "mime.h"
 #include "output.h"
 #include "rules.h"
+#include "scan.h"
 
 enum mode { MODE_EXIT_CODE, MODE_PASSTHROUGH, MODE_TERSE };
 
@@ -157,6 +158,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "scan", us_scan_main },
 	{ NULL, NULL },
 };
 
