@@ -33,6 +33,7 @@ struct options {
 
 static const char usage_text[] =
 	"usage: unscatter [-c FILE] [-R DIR] [-p | -t] [-e] < message\n"
+	"       unscatter scan [options] PATH...   (batch; see unscatter scan --help)\n"
 	"       unscatter --lint-rules DIR\n"
 	"\n"
 	"Classify one message: is it a bounce, auto-reply, challenge, virus notice\n"

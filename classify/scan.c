@@ -654,8 +654,6 @@ int us_scan_main(int argc, char **argv)
 			}
 		}
 	}
-	static char stdout_buf[64 * 1024];
-	setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
 	us_tally_init(&tally);
 	if (s.workers->len > 0 && !interrupted)
 		emitted = emit_all(&s, &a, &tally, &errors, &timeouts, &write_failed);

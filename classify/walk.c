@@ -25,6 +25,7 @@ struct us_walk *us_walk_new(bool recursive, bool no_mbox)
 	w->folders = g_ptr_array_new();
 	w->strings = g_string_chunk_new(64 * 1024);
 	w->maps = g_ptr_array_new_with_free_func((GDestroyNotify)g_mapped_file_unref);
+	w->folder_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return w;
 }
 
@@ -42,6 +43,7 @@ void us_walk_free(struct us_walk *w)
 	g_array_unref(w->items);
 	g_string_chunk_free(w->strings);
 	g_ptr_array_unref(w->maps);
+	g_hash_table_unref(w->folder_index);
 	g_free(w);
 }
 
@@ -103,10 +105,14 @@ static void add_item(struct us_walk *w, const char *path, int folder)
 	g_array_append_val(w->items, item);
 }
 
-/* Every message in DIR/cur and DIR/new. */
-static void add_maildir_folder(struct us_walk *w, const char *dir)
+/* The index of the Maildir folder DIR in w->folders, added if new. */
+static int folder_of(struct us_walk *w, const char *dir)
 {
-	static const char *const subdirs[] = { "cur", "new" };
+	gpointer found;
+
+	if (g_hash_table_lookup_extended(w->folder_index, dir, NULL, &found))
+		return GPOINTER_TO_INT(found);
+
 	struct us_folder *f = g_new(struct us_folder, 1);
 	char *marker = g_build_filename(dir, "maildirfolder", NULL);
 	int index = (int)w->folders->len;
@@ -115,6 +121,38 @@ static void add_maildir_folder(struct us_walk *w, const char *dir)
 	f->root = g_file_test(marker, G_FILE_TEST_EXISTS) ? g_path_get_dirname(dir) : g_strdup(dir);
 	g_free(marker);
 	g_ptr_array_add(w->folders, f);
+	g_hash_table_insert(w->folder_index, g_strdup(dir), GINT_TO_POINTER(index));
+	return index;
+}
+
+/* The folder of a message file PATH named on its own: its Maildir folder
+ * if it lies in the cur/ or new/ of one, else -1. */
+static int folder_of_file(struct us_walk *w, const char *path)
+{
+	char *sub = g_path_get_dirname(path);
+	char *subname = g_path_get_basename(sub);
+	char *dir = g_path_get_dirname(sub);
+	int index = -1;
+
+	if ((strcmp(subname, "cur") == 0 || strcmp(subname, "new") == 0)) {
+		gpointer found;
+		if (g_hash_table_lookup_extended(w->folder_index, dir, NULL, &found))
+			index = GPOINTER_TO_INT(found);
+		else if (is_maildir(dir))
+			index = folder_of(w, dir);
+	}
+	g_free(dir);
+	g_free(subname);
+	g_free(sub);
+	return index;
+}
+
+/* Every message in DIR/cur and DIR/new. */
+static void add_maildir_folder(struct us_walk *w, const char *dir)
+{
+	static const char *const subdirs[] = { "cur", "new" };
+	int index = folder_of(w, dir);
+
 	for (size_t s = 0; s < G_N_ELEMENTS(subdirs); s++) {
 		char *sub = g_build_filename(dir, subdirs[s], NULL);
 		if (is_dir(sub)) {
@@ -193,14 +231,14 @@ static void add_file(struct us_walk *w, const char *path, const struct stat *st)
 
 	if (w->no_mbox || st->st_size < 5 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		/* An unreadable file is reported when its turn comes. */
-		add_item(w, path, -1);
+		add_item(w, path, folder_of_file(w, path));
 		return;
 	}
 	if (read(fd, head, sizeof head) == (ssize_t)sizeof head && us_mbox_sniff(head, sizeof head)
 	    && lseek(fd, 0, SEEK_SET) == 0)
 		add_mbox(w, path, fd, st->st_size);
 	else
-		add_item(w, path, -1);
+		add_item(w, path, folder_of_file(w, path));
 	close(fd);
 }
 

@@ -7,6 +7,8 @@
  * for Maildirs and message files (files found that way are single messages,
  * never mboxes). Names beginning with "." are skipped everywhere except as
  * Maildir++ folders, and symbolic links to directories are not followed.
+ * A message file named on its own (as PATH or on stdin) that lies in the
+ * cur/ or new/ of a Maildir belongs to that folder, as if found there.
  * Entries are taken in byte order of their names, so the list is the same
  * on every run. Nothing is read but directories and the mbox files' bytes
  * (mapped). Problems (a missing PATH, an unreadable folder) are reported on
@@ -45,6 +47,7 @@ struct us_walk {
 	/* private */
 	GStringChunk *strings;
 	GPtrArray *maps;	/* GMappedFile * of the mbox files */
+	GHashTable *folder_index;	/* folder dir -> index in folders */
 };
 
 struct us_walk *us_walk_new(bool recursive, bool no_mbox);

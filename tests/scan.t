@@ -3,7 +3,7 @@
 # output formats, odd names, unreadable entries, empty folders, mbox
 # framing, --refile (and --dry-run, interruption), --split, the time cap.
 . "$TOP/tests/lib.sh"
-plan 57
+plan 58
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
@@ -159,6 +159,13 @@ scan --refile "$M" >/dev/null 2>"$TMP/err"; st=$?
 is "$st:$(grep -c 'cannot move to .*File exists' "$TMP/err")" "74:1" "a name taken in the folder: reported, nothing replaced"
 cmp -s "$M/new/1700000009.M9P9.host" "$S/backscatter-dsn.eml" && cmp -s "$M/.Backscatter/new/1700000009.M9P9.host" "$S/ordinary.eml"
 is "$?" 0 "both files still there, unchanged"
+
+# A message file named on stdin that lies in a Maildir is refiled too.
+L=$TMP/Listed
+mkdir -p "$L/cur" "$L/new"
+cp "$S/backscatter-dsn.eml" "$L/cur/1700000010.M10P10.host:2,S"
+find "$L" -type f | scan --refile - >/dev/null 2>&1
+[ -f "$L/.Backscatter/cur/1700000010.M10P10.host:2,S" ]; is "$?" 0 "--refile of names from stdin (mlist, find)"
 
 # Interrupted refile: every message in exactly one place.
 B=$TMP/Big
