@@ -557,7 +557,8 @@ static guint emit_all(struct scan *s, struct actions *a, struct us_tally *tally,
 	guint i;
 
 	for (i = 0; i < s->n; i++) {
-		if (!wait_for(s, i, (gint64)(cap * 1e6), &p, timeouts))
+		/* A signal is looked at between two messages, never during a move. */
+		if (interrupted || !wait_for(s, i, (gint64)(cap * 1e6), &p, timeouts))
 			break;
 		struct job *j = &s->jobs[i];
 		const struct us_item *item = &g_array_index(s->walk->items, struct us_item, i);
