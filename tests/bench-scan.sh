@@ -18,6 +18,7 @@
 #   CORPUS           corpus folder (default: <project>/../shared/corpus)
 #   BENCH_RULES_DIR  rules directory for the config (default: <project>/rules)
 #   BENCH_RUNS       runs of each kind (default 5)
+#   BENCH_RELAYS     space-separated relay names to add to the config (default none)
 #
 # Needs GNU date (+%N); POSIX sh + awk otherwise.
 
@@ -25,34 +26,8 @@ usage() {
 	echo "usage: $0 BINARY   (env: BENCH_RULES_DIR, BENCH_RUNS, CORPUS)" >&2
 	exit 2
 }
-[ $# -eq 1 ] || usage
-bin=$1
-case $bin in
-*/*) [ -x "$bin" ] || { echo "$0: $bin: not an executable" >&2; exit 2; } ;;
-*) command -v "$bin" >/dev/null 2>&1 || { echo "$0: $bin: not found" >&2; exit 2; } ;;
-esac
-case $(date +%s%N) in
-*[!0-9]* | '') echo "$0: date +%s%N gives no nanoseconds here (GNU date needed)" >&2; exit 2 ;;
-esac
-bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-
-here=$(cd "$(dirname "$0")" && pwd) || exit 2
-top=$(cd "$here/.." && pwd) || exit 2
-corpus=${CORPUS:-$top/../shared/corpus}
-labels=$corpus/labels.tsv
-[ -r "$labels" ] || { echo "$0: $labels: cannot read" >&2; exit 2; }
-rules=${BENCH_RULES_DIR:-$top/rules}
-[ -d "$rules" ] || { echo "$0: $rules: not a directory" >&2; exit 2; }
-rules=$(cd "$rules" && pwd)
-runs=${BENCH_RUNS:-5}
-
-started=$(date "+%Y-%m-%d %H:%M:%S %z")
-load0=$(cut -d " " -f 1-3 /proc/loadavg 2>/dev/null)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/unscatter-bench-scan.XXXXXX") || exit 2
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
-conf=$tmp/unscatter.conf
-echo "rules $rules" >"$conf"
+. "$(dirname "$0")/bench-setup.sh"
+case $bin in */*) bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin") ;; esac
 awk -F '\t' '!/^#/ && NF >= 2 { print $1 }' "$labels" >"$tmp/list"
 nmsg=$(wc -l <"$tmp/list" | tr -d ' ')
 bytes=$(cd "$corpus" && tr '\n' '\0' <"$tmp/list" | xargs -0 cat | wc -c)
