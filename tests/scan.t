@@ -3,7 +3,7 @@
 # output formats, odd names, unreadable entries, empty folders, mbox
 # framing, --refile (and --dry-run, interruption), --split, the time cap.
 . "$TOP/tests/lib.sh"
-plan 62
+plan 63
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
@@ -66,6 +66,29 @@ out=$(scan "$M/.Empty" 2>"$TMP/err"); st=$?
 is "$st:$out" "0:" "empty Maildir: exit 0, no lines"
 grep -q "^0 messages" "$TMP/err"; is "$?" 0 "empty Maildir: summary says 0 messages"
 scan -j 1 -R "$M" 2>/dev/null | cmp -s - "$TMP/out"; is "$?" 0 "one thread gives the same output, in the same order"
+
+# A file without read permission. Root reads it anyway, so as root the scan
+# runs as nobody (setpriv), on a copy of the Maildir that nobody may read.
+P=$TMP/perm
+mkdir -p "$P/Maildir/cur" "$P/Maildir/new"
+cp "$S/ordinary.eml" "$P/Maildir/cur/1.ok:2,"
+cp "$S/backscatter-dsn.eml" "$P/Maildir/cur/2.locked:2,"
+chmod 000 "$P/Maildir/cur/2.locked:2,"
+as_user=
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	chmod 711 "$TMP"
+	chmod -R a+rX "$P"
+	chmod 000 "$P/Maildir/cur/2.locked:2,"
+	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+fi
+if [ "$(id -u)" -ne 0 ] || [ -n "$as_user" ]; then
+	$as_user "$UNSCATTER" scan -c "$CONF" "$P/Maildir" >"$TMP/perm.out" 2>"$TMP/perm.err"; st=$?
+	grep -q "2.locked:2,: Permission denied" "$TMP/perm.err"
+	is "$st:$?:$(cut -f 2 "$TMP/perm.out")" "74:0:ordinary" "a file we may not read: reported, the others classified, exit 74"
+else
+	n=$((n + 1)); echo "ok $n # skip no setpriv or user nobody to drop root's privileges"
+fi
+chmod 700 "$TMP"
 
 # JSON Lines
 scan --json "$M" >"$TMP/json" 2>/dev/null
