@@ -76,13 +76,19 @@ cp "$S/backscatter-dsn.eml" "$P/Maildir/cur/2.locked:2,"
 chmod 000 "$P/Maildir/cur/2.locked:2,"
 as_user=
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+	# The checkout may be closed to nobody: binary, rules and config go along.
+	cp "$UNSCATTER" "$P/unscatter" && cp -R "$RULES" "$P/rules" && echo "rules $P/rules" >"$P/conf"
 	chmod 711 "$TMP"
 	chmod -R a+rX "$P"
 	chmod 000 "$P/Maildir/cur/2.locked:2,"
 	as_user="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 fi
 if [ "$(id -u)" -ne 0 ] || [ -n "$as_user" ]; then
-	$as_user "$UNSCATTER" scan -c "$CONF" "$P/Maildir" >"$TMP/perm.out" 2>"$TMP/perm.err"; st=$?
+	if [ -n "$as_user" ]; then
+		$as_user "$P/unscatter" scan -c "$P/conf" "$P/Maildir" >"$TMP/perm.out" 2>"$TMP/perm.err"; st=$?
+	else
+		scan "$P/Maildir" >"$TMP/perm.out" 2>"$TMP/perm.err"; st=$?
+	fi
 	grep -q "2.locked:2,: Permission denied" "$TMP/perm.err"
 	is "$st:$?:$(cut -f 2 "$TMP/perm.out")" "74:0:ordinary" "a file we may not read: reported, the others classified, exit 74"
 else
