@@ -3,7 +3,7 @@
 # output formats, odd names, unreadable entries, empty folders, mbox
 # framing, --refile (and --dry-run, interruption), --split, the time cap.
 . "$TOP/tests/lib.sh"
-plan 63
+plan 64
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
@@ -195,6 +195,13 @@ mkdir -p "$L/cur" "$L/new"
 cp "$S/backscatter-dsn.eml" "$L/cur/1700000010.M10P10.host:2,S"
 find "$L" -type f | scan --refile - >/dev/null 2>&1
 [ -f "$L/.Backscatter/cur/1700000010.M10P10.host:2,S" ]; is "$?" 0 "--refile of names from stdin (mlist, find)"
+# A Maildir++ sub-folder named on its own refiles into its root's folders.
+mkdir -p "$L/.Lists/cur" "$L/.Lists/new"
+: >"$L/.Lists/maildirfolder"
+cp "$S/qmail-backscatter.eml" "$L/.Lists/new/1700000011.M11P11.host"
+scan --refile "$L/.Lists" >/dev/null 2>&1
+[ -f "$L/.Backscatter/new/1700000011.M11P11.host" ] && [ ! -e "$L/.Lists/.Backscatter" ]
+is "$?" 0 "--refile of a sub-folder: into the root's .Backscatter, not a folder inside it"
 
 # --- the per-message time cap ---------------------------------------------------------
 T=$TMP/Slow
