@@ -664,7 +664,8 @@ int us_scan_main(int argc, char **argv)
 	for (guint i = 0; i < s.workers->len; i++) {
 		struct worker *w = g_ptr_array_index(s.workers, i);
 		guint cur = atomic_load(&w->current);
-		if (cur != G_MAXUINT && atomic_load(&s.jobs[cur].state) == JOB_TIMED_OUT) {
+		/* After a signal, do not wait for a slow message to finish either. */
+		if (cur != G_MAXUINT && (interrupted || atomic_load(&s.jobs[cur].state) == JOB_TIMED_OUT)) {
 			detached = true;
 			continue;
 		}
