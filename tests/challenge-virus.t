@@ -8,14 +8,6 @@
 
 plan 26
 
-# expect KIND NAME 'what': the message written to $TMP/msg, kept as $TMP/NAME.eml.
-expect() {
-	mv "$TMP/msg" "$TMP/$2.eml"
-	k=$(kind_of "$TMP/$2.eml")
-	is "$k" "$1" "$3"
-	[ "$k" = "$1" ] || fired "$TMP/$2.eml" | sed 's/^/#   fired: /'
-}
-
 hdr() {
 	printf 'Date: Tue, 01 Dec 2026 07:10:00 +0100\nTo: sales@example.com\nMIME-Version: 1.0\n'
 }

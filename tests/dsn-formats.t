@@ -6,14 +6,6 @@
 
 plan 6
 
-# expect KIND NAME 'what': the message written to $TMP/msg, kept as $TMP/NAME.eml.
-expect() {
-	mv "$TMP/msg" "$TMP/$2.eml"
-	k=$(kind_of "$TMP/$2.eml")
-	is "$k" "$1" "$3"
-	[ "$k" = "$1" ] || fired "$TMP/$2.eml" | sed 's/^/#   fired: /'
-}
-
 # An Office 365 NDR in Dutch: the text is not among the rules' wording,
 # the header Exchange puts on every NDR is.
 cat >"$TMP/msg" <<EOF

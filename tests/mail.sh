@@ -9,6 +9,8 @@
 #                               converted and encoded
 #   kind_of FILE                the KIND word of the verdict for FILE
 #   fired FILE                  names of the rules that fired, one per line
+#   expect KIND NAME 'what'     test point: the message written to $TMP/msg
+#                               (kept as $TMP/NAME.eml) is of kind KIND
 
 # The iconv name of a charset label: Outlook's "ks_c_5601-1987" is what
 # iconv calls CP949.
@@ -70,4 +72,11 @@ kind_of() {
 
 fired() {
 	"$UNSCATTER" -R "$RULES" -e -t <"$1" 2>&1 >/dev/null | sed -n 's/^rule \([^ ]*\) fired:.*/\1/p'
+}
+
+expect() {
+	mv "$TMP/msg" "$TMP/$2.eml"
+	k=$(kind_of "$TMP/$2.eml")
+	is "$k" "$1" "$3"
+	[ "$k" = "$1" ] || fired "$TMP/$2.eml" | sed 's/^/#   fired: /'
 }
