@@ -6,7 +6,7 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/mail.sh"
 
-plan 26
+plan 27
 
 hdr() {
 	printf 'Date: Tue, 01 Dec 2026 07:10:00 +0100\nTo: sales@example.com\nMIME-Version: 1.0\n'
@@ -395,6 +395,23 @@ and asked me to prove that I am a human by clicking a link. Done.
 EOF
 } >"$TMP/msg"
 expect none cr-reply "a person's reply about a challenge: ordinary mail"
+
+{ hdr; cat <<'EOF'
+Return-Path: <users-bounces@lists.example.org>
+From: users-owner@lists.example.org
+Subject: Your message to users awaits moderator approval
+Message-ID: <mod.77@lists.example.org>
+Content-Type: text/plain; charset=us-ascii
+
+Your message to users@lists.example.org has been held pending moderator
+approval because you are not a member of the list.
+
+Either the message will get posted to the list, or you will receive
+notification of the moderator's decision. To cancel the posting, visit
+the following page: https://lists.example.org/confirm/users/5a3b
+EOF
+} >"$TMP/msg"
+expect none moderation "a list's moderation notice is not a challenge"
 
 { hdr; cat <<'EOF'
 Return-Path: <>
