@@ -16,7 +16,7 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/mail.sh"
 
-plan 58
+plan 59
 
 # msg NAME CHARSET CTE SUBJECT BODY HEADER...: write $TMP/NAME.eml.
 msg() {
@@ -436,6 +436,29 @@ Ayşe
 
 $quote"
 lang tr
+
+# --- Outlook's usual form: HTML only, Exchange's headers --------------------
+cat >"$TMP/outlook.eml" <<'EOF'
+From: Kim Taylor <kim@example.net>
+To: sales@example.com
+Subject: Automatic reply: Quarterly figures
+Date: Tue, 01 Dec 2026 07:40:00 +0000
+Message-ID: <oof.html@example.net>
+X-Auto-Response-Suppress: All
+Auto-Submitted: auto-generated
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt"
+
+--alt
+Content-Type: text/html; charset="windows-1252"
+Content-Transfer-Encoding: quoted-printable
+
+<html><head><meta http-equiv=3D"Content-Type" content=3D"text/html; charset=3Dwindows-1252"></head>
+<body><div style=3D"font-family:Calibri"><p>Thank you for your email.</p><p>I=92m currently out of the office until Monday 11 May, with limited access to email.</p></div></body></html>
+--alt--
+EOF
+r=$(fired "$TMP/outlook.eml" | grep -c '^autoreply-body-away$')
+is "$(kind_of "$TMP/outlook.eml") $r" "autoreply 1" "Outlook HTML-only automatic reply: kind autoreply, its text recognised"
 
 # --- the decoding itself ------------------------------------------------------
 # What GMime makes of the charsets: a rule that matches only the decoded text.
