@@ -4,7 +4,7 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/mail.sh"
 
-plan 6
+plan 11
 
 # An Office 365 NDR in Dutch: the text is not among the rules' wording,
 # the header Exchange puts on every NDR is.
@@ -22,6 +22,26 @@ kim heeft geen postvak op contoso.example.
 Remote server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound'")
 EOF
 expect dsn exchange-nl "Office 365 NDR in Dutch, by X-MS-Exchange-Message-Is-Ndr"
+
+# Office 365's localised "Undeliverable:" subjects from the postmaster, the
+# text in the same language (none of it among the rules' English wording).
+ndr() { # ndr NAME CHARSET SUBJECT BODY
+	cat >"$TMP/msg" <<EOF
+From: Microsoft Outlook <postmaster@contoso.example>
+To: sales@example.com
+Subject: $(ew "$2" B "$3")
+Date: Tue, 01 Dec 2026 07:50:00 +0000
+Message-ID: <ndr.$1@contoso.example>
+MIME-Version: 1.0
+$(mail_text "$2" base64 "$4")
+EOF
+	expect dsn "ndr-$1" "Office 365 NDR subject in $1 ($2)"
+}
+ndr sv iso-8859-1 "Olevererbart: Offert" "Det gick inte att leverera meddelandet till kim@contoso.example."
+ndr pl iso-8859-2 "Niedostarczalne: Oferta" "Nie można dostarczyć wiadomości do kim@contoso.example."
+ndr tr iso-8859-9 "Teslim edilemedi: Teklif" "İleti kim@contoso.example adresine teslim edilemedi."
+ndr zh gb2312 "无法投递: 报价单" "邮件无法送达 kim@contoso.example。"
+ndr ko euc-kr "배달 못 함: 견적" "kim@contoso.example 에게 메시지를 배달하지 못했습니다."
 
 # A person's forward of that NDR, even with the header copied: not a bounce.
 sed -e 's/^Subject: .*/Subject: Fwd: Onbestelbaar: Offerte/' -e 's/^From: .*/From: Kim Taylor <kim@example.com>/' \
