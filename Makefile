@@ -29,7 +29,8 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rules relay config \
 	batv lists recipient storm harvest \
-	provenance detect classify output
+	provenance detect classify output \
+	mbox walk scanout refile scan
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
 
@@ -43,7 +44,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy bench demo install uninstall clean
+.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy bench bench-scan demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -102,6 +103,10 @@ accuracy: $(BUILD)/unscatter
 # One-shot timing over a set of corpus messages (not a test).
 bench: $(BUILD)/unscatter
 	sh tests/bench.sh $(BUILD)/unscatter
+
+# Batch throughput of "unscatter scan" over the whole corpus (not a test).
+bench-scan: $(BUILD)/unscatter
+	sh tests/bench-scan.sh $(BUILD)/unscatter
 
 # Classify the example messages in samples/ with the example config.
 demo: $(BUILD)/unscatter

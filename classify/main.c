@@ -22,6 +22,7 @@
 #include "output.h"
 #include "recipient.h"
 #include "rules.h"
+#include "scan.h"
 
 enum mode { MODE_EXIT_CODE, MODE_PASSTHROUGH, MODE_TERSE };
 
@@ -36,6 +37,7 @@ struct options {
 
 static const char usage_text[] =
 	"usage: unscatter [-c FILE] [-R DIR] [-r ADDR] [-p | -t] [-e] < message\n"
+	"       unscatter scan [options] PATH...   (batch; see unscatter scan --help)\n"
 	"       unscatter --lint-rules DIR\n"
 	"       unscatter harvest|batv-sign ... (see 'unscatter NAME --help')\n"
 	"\n"
@@ -168,6 +170,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "harvest", us_harvest_main },
 	{ "batv-sign", us_batv_sign_main },
+	{ "scan", us_scan_main },
 	{ NULL, NULL },
 };
 

@@ -362,7 +362,9 @@ static char *part_text(GMimePart *part)
 	char *text, *lf;
 	size_t n;
 
-	if (charset != NULL && !charset_is_utf8_or_ascii(charset) &&
+	/* Empty content has nothing to convert (and GMime asserts on the
+	 * NULL data of an empty array). */
+	if (bytes->len > 0 && charset != NULL && !charset_is_utf8_or_ascii(charset) &&
 	    !(is_8bit_utf8(bytes) && !charset_is_wide(charset)))
 		converted = convert_charset(bytes, charset);
 	if (converted != NULL) {

@@ -4,13 +4,16 @@
 
 # Floors. Raise them as the classifier improves; never lower one to make a
 # change pass without saying why in the commit.
-DSN_RECALL_MIN=95.0      # % of messages labelled dsn that must come out with KIND dsn
-HAM_AUTOMATED_MAX=0.1    # % of ham that may come out with an automated KIND (not none)
+DSN_RECALL_MIN=99.5      # % of messages labelled dsn that must come out with KIND dsn
+HAM_AUTOMATED_MAX=1      # messages labelled ham that may come out with an automated KIND (not none)
+# Labels of which every message must come out as its kind (issue 3): a
+# message that does not is a bug or a label to correct in label-fixes.tsv.
+ALL_RECOGNISED='autoreply challenge virus arf'
 MAX_DIAG=40              # '# ' lines listed per failed test
 
 . "$TOP/tests/lib.sh"
 
-plan 5
+plan 9
 
 out=$TMP/accuracy
 CORPUS=$CORPUS sh "$TOP/tests/accuracy.sh" "$UNSCATTER" "$out" >"$TMP/report" 2>"$TMP/stderr"
@@ -57,23 +60,39 @@ else
 	awk -F '\t' '!/^#/ && $2 == "dsn" && $3 != "dsn" { print $1 "  " $3 }' "$res" | diag "$MAX_DIAG"
 fi
 
-# 3. Ham detected as an automated kind.
+# 3. Ham detected as an automated kind, counted over the whole corpus.
 line=$(awk -F '\t' -v max="$HAM_AUTOMATED_MAX" '
 	!/^#/ && $2 == "ham" { n++; if ($3 ~ /^(dsn|autoreply|challenge|virus|feedback)$/) bad++ }
-	END {
-		r = n ? 100 * bad / n : 100
-		printf "%d %.3f %d %d\n", (n > 0 && r <= max), r, bad, n
-	}' "$res")
-# shellcheck disable=SC2086 # four numbers, split on purpose
+	END { printf "%d %d %d\n", (n > 0 && bad <= max), bad, n }' "$res")
+# shellcheck disable=SC2086 # three numbers, split on purpose
 set -- $line
 if [ "$1" = 1 ]; then
-	pass "ham detected as automated $2 % ($3 of $4) <= $HAM_AUTOMATED_MAX %"
+	pass "ham detected as automated: $2 of $3 <= $HAM_AUTOMATED_MAX"
 else
-	fail "ham detected as automated $2 % ($3 of $4) <= $HAM_AUTOMATED_MAX %"
+	fail "ham detected as automated: $2 of $3 <= $HAM_AUTOMATED_MAX"
 	echo "# ham messages detected as automated (path, got kind, class):"
 	awk -F '\t' '!/^#/ && $2 == "ham" && $3 ~ /^(dsn|autoreply|challenge|virus|feedback)$/ { print $1 "  " $3 "  " $4 }' "$res" |
 		diag "$MAX_DIAG"
 fi
+
+# 3a-d. Every message of these labels is recognised as its kind.
+for label in $ALL_RECOGNISED; do
+	kind=$label
+	[ "$label" = arf ] && kind=feedback
+	line=$(awk -F '\t' -v l="$label" -v k="$kind" '
+		!/^#/ && $2 == l { n++; if ($3 == k) ok++ }
+		END { printf "%d %d %d\n", (n > 0 && ok == n), ok, n }' "$res")
+	# shellcheck disable=SC2086 # three numbers, split on purpose
+	set -- $line
+	if [ "$1" = 1 ]; then
+		pass "every $label message detected as $kind ($2 of $3)"
+	else
+		fail "every $label message detected as $kind ($2 of $3)"
+		echo "# $label messages not detected as $kind (path, got kind):"
+		awk -F '\t' -v l="$label" -v k="$kind" '!/^#/ && $2 == l && $3 != k { print $1 "  " $3 }' "$res" |
+			diag "$MAX_DIAG"
+	fi
+done
 
 # 4. Exit status: a run that exits non-zero on a corpus message is always a bug.
 nbad=$(awk -F '\t' '!/^#/ && $6 != "0" && $6 != "-"' "$res" | wc -l)
