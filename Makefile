@@ -27,7 +27,7 @@ LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS))
 override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 
 # Every module but main; the unit tests link against these.
-MODULES = verdict explain message input mime quote prefilter rules relay config \
+MODULES = verdict explain message input mime quote prefilter rulecache rules relay config \
 	provenance detect classify output
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
@@ -88,6 +88,8 @@ install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
 	install -m 644 rules/*.rules $(DESTDIR)$(RULESDIR)/
+	# Checks the rules and builds their cache (rulecache.h) beside them.
+	$(DESTDIR)$(BINDIR)/unscatter --lint-rules $(DESTDIR)$(RULESDIR) >/dev/null
 	install -m 644 man/unscatter.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/unscatter.conf.5 man/unscatter-rules.5 $(DESTDIR)$(MANDIR)/man5/
 
@@ -99,3 +101,4 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+	rm -f rules/.unscatter-rules.cache rules/.unscatter-rules.cache.*

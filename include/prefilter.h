@@ -65,4 +65,13 @@ void us_litscan_add(struct us_litscan *ls, const char *literal, unsigned id);
 void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 		    void (*found)(unsigned id, void *data), void *data);
 
+/* Appends LS, ready to run, to OUT as a blob of bytes in this machine's
+ * byte order (for a cache of this program on this machine). */
+void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out);
+/* A scanner that runs like the one BLOB (LEN bytes, copied) was
+ * serialised from, without rebuilding it; literals cannot be added to
+ * it. NULL if BLOB is not such a blob, or is damaged so that a run
+ * could index outside it. */
+struct us_litscan *us_litscan_load(const void *blob, size_t len);
+
 #endif

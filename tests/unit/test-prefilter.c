@@ -421,7 +421,7 @@ static bool naive_occurs(const char *text, size_t len, const char *lit)
 static void random_agreement(void)
 {
 	GRand *rng = g_rand_new_with_seed(12345);
-	unsigned mismatches = 0;
+	unsigned mismatches = 0, loaded_mismatches = 0, unloaded = 0;
 
 	for (int round = 0; round < 200; round++) {
 		struct us_litscan *ls = us_litscan_new();
@@ -446,10 +446,60 @@ static void random_agreement(void)
 		for (unsigned id = 0; id < 16; id++)
 			if (s.count[id] != (naive_occurs(text, len, lit[id]) ? 1u : 0u))
 				mismatches++;
+		/* Serialised and loaded again (from an odd address, as in a
+		 * CDB), it finds the same. */
+		GByteArray *blob = g_byte_array_new();
+		g_byte_array_append(blob, (const guint8 *)"x", 1);
+		us_litscan_serialise(ls, blob);
+		struct us_litscan *copy = us_litscan_load(blob->data + 1, blob->len - 1);
+		struct seen s2;
+		memset(&s2, 0, sizeof s2);
+		if (copy == NULL)
+			unloaded++;
+		else
+			us_litscan_run(copy, text, len, count_found, &s2);
+		if (copy && memcmp(s.count, s2.count, sizeof s.count) != 0)
+			loaded_mismatches++;
+		us_litscan_free(copy);
+		g_byte_array_unref(blob);
 		us_litscan_free(ls);
 	}
 	is_int(mismatches, 0, "scanner agrees with a naive search on random input");
+	is_int(unloaded, 0, "every serialised scanner loads");
+	is_int(loaded_mismatches, 0, "and finds what the original finds");
 	g_rand_free(rng);
+}
+
+/* A damaged blob is refused, never run. */
+static void damaged_blobs(void)
+{
+	struct us_litscan *ls = us_litscan_new();
+	GByteArray *blob = g_byte_array_new();
+	guint32 bad = 0x7f7f7f7fu;
+
+	us_litscan_add(ls, "mailer-daemon", 1);
+	us_litscan_add(ls, "ok", 2);
+	us_litscan_serialise(ls, blob);
+	struct us_litscan *good = us_litscan_load(blob->data, blob->len);
+	ok(good != NULL, "a good blob loads");
+	us_litscan_free(good);
+	ok(us_litscan_load(blob->data, blob->len - 1) == NULL, "truncated: refused");
+	ok(us_litscan_load(blob->data, 3) == NULL, "shorter than a header: refused");
+	GByteArray *copy = g_byte_array_new();
+	g_byte_array_append(copy, blob->data, blob->len);
+	copy->data[0] ^= 0xFF;
+	ok(us_litscan_load(copy->data, copy->len) == NULL, "bad magic: refused");
+	g_byte_array_set_size(copy, 0);
+	g_byte_array_append(copy, blob->data, blob->len);
+	memcpy(copy->data + 8 * sizeof(guint32), &bad, sizeof bad);	/* the first bucket */
+	ok(us_litscan_load(copy->data, copy->len) == NULL, "a group index out of range: refused");
+	g_byte_array_set_size(copy, 0);
+	g_byte_array_append(copy, blob->data, blob->len);
+	memcpy(copy->data + 2 * sizeof(guint32), &bad, sizeof bad);	/* n_groups */
+	ok(us_litscan_load(copy->data, copy->len) == NULL, "counts that do not fit the size: refused");
+	g_byte_array_unref(copy);
+	g_byte_array_unref(blob);
+	us_litscan_free(ls);
 }
 
 int main(void)
@@ -462,5 +512,6 @@ int main(void)
 	against_tre();
 	scanning();
 	random_agreement();
+	damaged_blobs();
 	return tap_done();
 }
