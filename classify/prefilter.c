@@ -989,8 +989,9 @@ struct flat {
  * an array of its own while building; a run first lays them out flat
  * (once, until the next addition). */
 struct us_litscan {
-	bool view;		/* reads BLOB; nothing below but FLAT is used */
-	guint32 *blob;		/* us_litscan_load()'s copy */
+	bool view;		/* a loaded blob; nothing below but FLAT is used */
+	guint32 *blob;		/* us_litscan_load()'s copy, if it made one */
+	bool damaged;		/* a run found an index out of bounds */
 	GString *texts;		/* NUL-terminated lower-cased literals */
 	struct literal *literals;
 	guint n_literals, literals_size;
@@ -1073,12 +1074,20 @@ static const char *text_of(const struct us_litscan *ls, guint index)
 	return ls->texts->str + ls->literals[index].text;
 }
 
-/* The group of literals starting with KEY, or NONE. */
-static guint find_group(const struct flat *f, guint32 key)
+/* The group of literals starting with KEY, or NONE; *DAMAGED set (and
+ * NONE) if a loaded blob leads out of bounds or round in circles. */
+static guint find_group(const struct flat *f, guint32 key, bool *damaged)
 {
-	for (guint g = f->buckets[bucket_of(f->bucket_bits, key)]; g != NONE; g = f->groups[g].next)
+	guint steps = 0;
+
+	for (guint g = f->buckets[bucket_of(f->bucket_bits, key)]; g != NONE; g = f->groups[g].next) {
+		if (g >= f->n_groups || steps++ > f->n_groups) {
+			*damaged = true;
+			return NONE;
+		}
 		if (f->groups[g].key == key)
 			return g;
+	}
 	return NONE;
 }
 
@@ -1249,46 +1258,21 @@ void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out)
 	g_byte_array_append(out, (const guint8 *)f->texts, f->texts_len);
 }
 
-/* Whether every index in F stays inside its array, so that a run over a
- * damaged blob can give a wrong answer at worst, never read astray. */
-static bool flat_valid(const struct flat *f)
-{
-	for (guint32 b = 0; b < (1u << f->bucket_bits); b++)
-		if (f->buckets[b] != NONE && f->buckets[b] >= f->n_groups)
-			return false;
-	for (guint32 g = 0; g < f->n_groups; g++) {
-		const struct group *gr = &f->groups[g];
-		if ((gr->next != NONE && gr->next >= f->n_groups) || gr->first > f->n_members ||
-		    gr->n > f->n_members - gr->first)
-			return false;
-	}
-	for (guint32 m = 0; m < f->n_members; m++)
-		if (f->members[m] >= f->n_literals || f->literals[f->members[m]].len < 3)
-			return false;
-	for (guint32 i = 0; i < f->n_literals; i++) {
-		const struct literal *l = &f->literals[i];
-		if (l->slot >= f->n_ids || l->text > f->texts_len || l->len > f->texts_len - l->text)
-			return false;
-	}
-	for (guint32 i = 0; i < f->n_short; i++)
-		if (f->shorts[i] >= f->n_literals)
-			return false;
-	return true;
-}
-
 struct us_litscan *us_litscan_load(const void *blob, size_t len)
 {
-	guint32 *copy;
-	const guint32 *head;
+	guint32 *copy = NULL;
+	const guint32 *head = blob;
 	struct flat f;
 	size_t need;
 
 	if (len < sizeof(guint32) * BLOB_HEADER || len > G_MAXUINT32)
 		return NULL;
-	/* A copy, for alignment: blobs in a CDB may start anywhere. */
-	copy = g_malloc(len);
-	memcpy(copy, blob, len);
-	head = copy;
+	/* Read in place when aligned (rulecache.h can align it), so that
+	 * loading costs the same however many literals there are. */
+	if ((guintptr)blob % sizeof(guint32) != 0) {
+		head = copy = g_malloc(len);
+		memcpy(copy, blob, len);
+	}
 	if (head[0] != BLOB_MAGIC || head[1] < MIN_BUCKET_BITS || head[1] > MAX_BUCKET_BITS) {
 		g_free(copy);
 		return NULL;
@@ -1306,7 +1290,7 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 		g_free(copy);
 		return NULL;
 	}
-	const char *p = (const char *)copy + sizeof(guint32) * BLOB_HEADER;
+	const char *p = (const char *)head + sizeof(guint32) * BLOB_HEADER;
 	f.buckets = (const guint32 *)p;
 	p += sizeof(guint32) << f.bucket_bits;
 	f.groups = (const struct group *)p;
@@ -1320,16 +1304,19 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 	f.shorts = (const guint32 *)p;
 	p += f.n_short * sizeof(guint32);
 	f.texts = p;
-	if (!flat_valid(&f)) {
-		g_free(copy);
-		return NULL;
-	}
 
+	/* The indexes inside are checked as a run uses them (a check of
+	 * them all here would cost as much as the literals). */
 	struct us_litscan *ls = g_new0(struct us_litscan, 1);
 	ls->view = true;
 	ls->blob = copy;
 	ls->flat = f;
 	return ls;
+}
+
+bool us_litscan_damaged(const struct us_litscan *ls)
+{
+	return ls->damaged;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1338,11 +1325,30 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 /* State of one run. */
 struct run {
 	const struct flat *f;
+	bool damaged;		/* an index out of bounds: stop */
 	guint8 *reported;	/* per slot */
 	guint remaining;	/* slots not yet reported */
 	void (*found)(unsigned id, void *data);
 	void *data;
 };
+
+/* Literal I, or NULL (and the run damaged) if it is out of bounds. */
+static const struct literal *literal_at(struct run *r, guint32 i)
+{
+	const struct flat *f = r->f;
+	const struct literal *lit;
+
+	if (i >= f->n_literals) {
+		r->damaged = true;
+		return NULL;
+	}
+	lit = &f->literals[i];
+	if (lit->slot >= f->n_ids || lit->text > f->texts_len || lit->len > f->texts_len - lit->text) {
+		r->damaged = true;
+		return NULL;
+	}
+	return lit;
+}
 
 static void report(struct run *r, const struct literal *lit)
 {
@@ -1366,9 +1372,9 @@ static void scan_short(struct run *r, const char *text, size_t len)
 {
 	const struct flat *f = r->f;
 
-	for (guint i = 0; i < f->n_short; i++) {
-		const struct literal *lit = &f->literals[f->shorts[i]];
-		if (r->reported[lit->slot])
+	for (guint i = 0; i < f->n_short && !r->damaged; i++) {
+		const struct literal *lit = literal_at(r, f->shorts[i]);
+		if (lit == NULL || r->reported[lit->slot])
 			continue;
 		for (size_t at = 0; at + lit->len <= len; at++) {
 			if (folded_equal(text + at, f->texts + lit->text, lit->len)) {
@@ -1380,14 +1386,19 @@ static void scan_short(struct run *r, const char *text, size_t len)
 }
 
 /* First member in [LO, HI) whose byte D is above C (ABOVE) or at least
- * C (!ABOVE); every member there is longer than D bytes. */
-static guint bound(const struct flat *f, const guint32 *members, guint lo, guint hi,
+ * C (!ABOVE); every member there is longer than D bytes (a member that
+ * is not, in a damaged blob, damages the run). */
+static guint bound(struct run *r, const guint32 *members, guint lo, guint hi,
 		   size_t d, guchar c, bool above)
 {
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		const struct literal *lit = &f->literals[members[mid]];
-		guchar m = (guchar)f->texts[lit->text + d];
+		const struct literal *lit = literal_at(r, members[mid]);
+		if (lit == NULL || lit->len <= d) {
+			r->damaged = true;
+			return hi;
+		}
+		guchar m = (guchar)r->f->texts[lit->text + d];
 		if (m < c || (above && m == c))
 			lo = mid + 1;
 		else
@@ -1403,18 +1414,30 @@ static void match_group(struct run *r, const struct group *group, const char *te
 	const guint32 *members = f->members + group->first;
 	guint lo = 0, hi = group->n;
 
+	if (group->first > f->n_members || group->n > f->n_members - group->first) {
+		r->damaged = true;
+		return;
+	}
 	/* Invariant: members [lo, hi) all begin with the first D bytes of
-	 * TEXT; sorted order puts those exactly D bytes long first. A
-	 * damaged blob may break the order (never the bounds): then
-	 * members are only missed. */
-	for (size_t d = 3; lo < hi; d++) {
-		while (lo < hi && f->literals[members[lo]].len <= d)
-			report(r, &f->literals[members[lo++]]);
+	 * TEXT; sorted order puts those exactly D bytes long first. */
+	for (size_t d = 3; lo < hi && !r->damaged; d++) {
+		while (lo < hi) {
+			const struct literal *lit = literal_at(r, members[lo]);
+			if (lit == NULL)
+				return;
+			if (lit->len > d)
+				break;
+			if (lit->len == d)
+				report(r, lit);
+			else
+				r->damaged = true;	/* out of order: only a damaged blob */
+			lo++;
+		}
 		if (lo == hi || d == avail)
 			return;
 		guchar c = fold_byte((guchar)text[d]);
-		lo = bound(f, members, lo, hi, d, c, false);
-		hi = bound(f, members, lo, hi, d, c, true);
+		lo = bound(r, members, lo, hi, d, c, false);
+		hi = bound(r, members, lo, hi, d, c, true);
 	}
 }
 
@@ -1439,12 +1462,14 @@ void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 	scan_short(&r, text, len);
 	if (len >= 2)
 		key = (guint32)fold_byte((guchar)text[0]) << 8 | fold_byte((guchar)text[1]);
-	for (size_t i = 0; i + 3 <= len && r.remaining > 0; i++) {
+	for (size_t i = 0; i + 3 <= len && r.remaining > 0 && !r.damaged; i++) {
 		key = (key << 8 | fold_byte((guchar)text[i + 2])) & 0xFFFFFFu;
-		guint g = find_group(f, key);
+		guint g = find_group(f, key, &r.damaged);
 		if (g != NONE)
 			match_group(&r, &f->groups[g], text + i, len - i);
 	}
 	if (r.reported != local)
 		g_free(r.reported);
+	if (r.damaged)
+		((struct us_litscan *)ls)->damaged = true;
 }

@@ -22,6 +22,7 @@ struct us_rulecache_writer {
 	char *tmp;		/* the temporary file */
 	char *path;		/* where it goes */
 	struct cdb_make make;
+	guint64 pos;		/* where the next record starts (CDB: after 2048 bytes, in order) */
 	bool failed;
 };
 
@@ -114,6 +115,17 @@ const void *us_rulecache_get(struct us_rulecache *c, const void *key, size_t kle
 	return cdb_getdata(&c->cdb);
 }
 
+const void *us_rulecache_get_aligned(struct us_rulecache *c, const void *key, size_t klen,
+				     size_t *len)
+{
+	const guint8 *data = us_rulecache_get(c, key, klen, len);
+
+	if (data == NULL || *len < 1 || data[0] > 3 || *len < 1u + data[0])
+		return NULL;
+	*len -= 1u + data[0];
+	return data + 1 + data[0];
+}
+
 /* A writer for a new cache at PATH, or NULL. */
 static struct us_rulecache_writer *create_at(const char *path)
 {
@@ -122,6 +134,7 @@ static struct us_rulecache_writer *create_at(const char *path)
 	w->path = g_strdup(path);
 	w->tmp = g_strconcat(path, ".XXXXXX", NULL);
 	w->fd = g_mkstemp_full(w->tmp, O_RDWR | O_CLOEXEC, 0644);
+	w->pos = 2048;
 	if (w->fd < 0 || cdb_make_start(&w->make, w->fd) != 0) {
 		if (w->fd >= 0) {
 			close(w->fd);
@@ -169,6 +182,23 @@ void us_rulecache_add(struct us_rulecache_writer *w, const void *key, size_t kle
 	if (w->failed || klen > G_MAXUINT || len > G_MAXUINT ||
 	    cdb_make_add(&w->make, key, (unsigned)klen, data, (unsigned)len) != 0)
 		w->failed = true;
+	/* A record is two 32-bit lengths, the key and the data. */
+	w->pos += 8 + klen + len;
+}
+
+/* Aligned records: one byte N (0-3), N zero bytes, then the data,
+ * which thus starts 4-aligned in the file, and so in the mapping. */
+void us_rulecache_add_aligned(struct us_rulecache_writer *w, const void *key, size_t klen,
+			      const void *data, size_t len)
+{
+	guint8 *buf = g_malloc(len + 4);
+	guint pad = (guint)((4 - (w->pos + 8 + klen + 1) % 4) % 4);
+
+	buf[0] = (guint8)pad;
+	memset(buf + 1, 0, pad);
+	memcpy(buf + 1 + pad, data, len);
+	us_rulecache_add(w, key, klen, buf, len + 1 + pad);
+	g_free(buf);
 }
 
 static void writer_free(struct us_rulecache_writer *w)

@@ -130,6 +130,7 @@ struct us_ruleset {
 	bool frozen;
 	struct us_rulecache *cache;	/* kept open: literals point into it */
 	char *dir;			/* the rule directory it was loaded for */
+	GPtrArray *file_names;		/* const char *: base names, in the cache */
 	const guchar *always;		/* rules that are always candidates */
 	guint n_always;
 	guint8 *candidate_bits;		/* per rule, during an evaluation */
@@ -306,6 +307,8 @@ static void ruleset_clear(struct us_ruleset *rs)
 	us_rulecache_close(rs->cache);
 	g_free(rs->dir);
 	g_free(rs->candidate_bits);
+	if (rs->file_names)
+		g_ptr_array_unref(rs->file_names);
 	if (rs->candidates)
 		g_array_unref(rs->candidates);
 	memset(rs, 0, sizeof *rs);
@@ -814,7 +817,7 @@ static void litscan_destroy(gpointer ls);
  * splitting are made when needed, as without the cache. */
 
 /* Bump when the layout or the meaning of a record changes. */
-#define CACHE_FORMAT 1
+#define CACHE_FORMAT 3
 #define UNIT_EXACT 1u
 #define UNIT_EMPTY_TEST 2u
 #define UNIT_HEADER 4u
@@ -856,7 +859,7 @@ static void put_scanner(struct us_rulecache_writer *w, const char *key, const st
 		return;
 	b = g_byte_array_new();
 	us_litscan_serialise(ls, b);
-	us_rulecache_add(w, key, strlen(key), b->data, b->len);
+	us_rulecache_add_aligned(w, key, strlen(key), b->data, b->len);
 	g_byte_array_unref(b);
 }
 
@@ -1074,6 +1077,15 @@ static struct unit *unit_get(struct us_ruleset *rs, guint id)
 	return u;
 }
 
+/* The path of file I of a frozen RS, made on first need. */
+static const char *file_path(struct us_ruleset *rs, guint i)
+{
+	if (g_ptr_array_index(rs->files, i) == NULL)
+		g_ptr_array_index(rs->files, i) =
+			g_build_filename(rs->dir, (const char *)g_ptr_array_index(rs->file_names, i), NULL);
+	return g_ptr_array_index(rs->files, i);
+}
+
 /* Rule INDEX, made from its record if need be; NULL (and RS broken) if
  * it does not decode. */
 static struct rule *rule_get(struct us_ruleset *rs, guint index)
@@ -1094,7 +1106,7 @@ static struct rule *rule_get(struct us_ruleset *rs, guint index)
 		rs->broken = true;
 		return NULL;
 	}
-	r = rule_new(name, g_ptr_array_index(rs->files, file), line);
+	r = rule_new(name, file_path(rs, file), line);
 	r->kind = (enum us_kind)kind;
 	r->score = (int)score;
 	r->has_score = has_score != 0;
@@ -1122,10 +1134,13 @@ static struct rule *rule_get(struct us_ruleset *rs, guint index)
 static struct us_litscan *cache_scanner(struct us_ruleset *rs, const char *key)
 {
 	size_t len = 0;
-	const void *blob = us_rulecache_get(rs->cache, key, strlen(key), &len);
-	struct us_litscan *ls = blob ? us_litscan_load(blob, len) : NULL;
+	const void *blob;
+	struct us_litscan *ls;
 
-	if (blob != NULL && ls == NULL)
+	if (us_rulecache_get(rs->cache, key, strlen(key), &len) == NULL)
+		return NULL;
+	blob = us_rulecache_get_aligned(rs->cache, key, strlen(key), &len);
+	if ((ls = blob ? us_litscan_load(blob, len) : NULL) == NULL)
 		rs->broken = true;
 	return ls;
 }
@@ -1158,12 +1173,18 @@ static bool cache_attach(struct us_ruleset *rs, const char *dir, struct us_rulec
 		return false;
 	}
 	rd.end = rd.p + len;
-	for (guint32 i = 0; i < n_files && !rd.bad; i++)
-		g_ptr_array_add(rs->files, g_build_filename(dir, get_string(&rd), NULL));
+	/* Paths are made when a rule needs one (file_path()). */
+	rs->file_names = g_ptr_array_new();
+	for (guint32 i = 0; i < n_files && !rd.bad; i++) {
+		g_ptr_array_add(rs->file_names, (char *)get_string(&rd));
+		g_ptr_array_add(rs->files, NULL);
+	}
 	for (guint i = 0; i < n_always && !rd.bad; i++)
 		rd.bad = array_at(always, i) >= n_rules;
 	if (rd.bad) {
 		g_ptr_array_set_size(rs->files, 0);
+		g_ptr_array_unref(rs->file_names);
+		rs->file_names = NULL;
 		us_rulecache_close(cache);
 		rs->cache = NULL;
 		return false;
@@ -1278,18 +1299,27 @@ static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
 	g_ptr_array_sort(names, compare_names);
 	g_string_printf(header, "unscatter rules cache %d %s %zu %zu\n", CACHE_FORMAT,
 			US_VERSION, sizeof(struct key), sizeof(void *));
+	/* Per file: its name, NUL, then size and time as raw numbers (a
+	 * header is compared, never read; no formatting, since a run pays
+	 * for every file). */
+	GString *path = g_string_new(dir);
+	g_string_append_c(path, G_DIR_SEPARATOR);
+	gsize dir_len = path->len;
 	for (guint i = 0; i < names->len; i++) {
-		char *path = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
+		const char *file = g_ptr_array_index(names, i);
 		struct stat st;
-		if (stat(path, &st) == 0)
-			g_string_append_printf(header, "%s\t%lld\t%lld.%09ld\n",
-					       (const char *)g_ptr_array_index(names, i),
-					       (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-					       (long)st.st_mtim.tv_nsec);
-		else
-			g_string_append_printf(header, "%s\t?\n", (const char *)g_ptr_array_index(names, i));
-		g_free(path);
+		gint64 stamp[3] = { -1, -1, -1 };
+		g_string_truncate(path, dir_len);
+		g_string_append(path, file);
+		if (stat(path->str, &st) == 0) {
+			stamp[0] = st.st_size;
+			stamp[1] = st.st_mtim.tv_sec;
+			stamp[2] = st.st_mtim.tv_nsec;
+		}
+		g_string_append_len(header, file, (gssize)strlen(file) + 1);
+		g_string_append_len(header, (const char *)stamp, sizeof stamp);
 	}
+	g_string_free(path, TRUE);
 	return names;
 }
 
@@ -1619,6 +1649,16 @@ static void scan_field(struct evaluation *ev, const struct key *k, const struct 
 
 /* Marks the units whose literals occur: each field value is scanned
  * once, for all of them together. */
+/* Runs LS over TEXT for the ruleset's units; a cache's scanner that
+ * turns out damaged makes the ruleset broken. */
+static void run_scanner(struct evaluation *ev, const struct us_litscan *ls, const char *text,
+			size_t len)
+{
+	us_litscan_run(ls, text, len, mark_found, ev);
+	if (us_litscan_damaged(ls))
+		ev->rs->broken = true;
+}
+
 static void scan_message(struct evaluation *ev)
 {
 	const struct scanners *sc = ev->rs->scan;
@@ -1626,12 +1666,11 @@ static void scan_message(struct evaluation *ev)
 	bool frozen = ev->rs->frozen;
 
 	if (sc->body)
-		us_litscan_run(sc->body, msg->body->str, msg->body->len, mark_found, ev);
+		run_scanner(ev, sc->body, msg->body->str, msg->body->len);
 	if (sc->sender && msg->envelope_sender)
-		us_litscan_run(sc->sender, msg->envelope_sender, strlen(msg->envelope_sender),
-			       mark_found, ev);
+		run_scanner(ev, sc->sender, msg->envelope_sender, strlen(msg->envelope_sender));
 	if (sc->parts)
-		us_litscan_run(sc->parts, msg->part_types->str, msg->part_types->len, mark_found, ev);
+		run_scanner(ev, sc->parts, msg->part_types->str, msg->part_types->len);
 	if (!frozen && g_hash_table_size(sc->headers) == 0)
 		return;
 	for (guint i = 0; i < msg->headers->len; i++) {
@@ -1639,7 +1678,7 @@ static void scan_message(struct evaluation *ev)
 		const struct us_litscan *ls = frozen ? frozen_header_scanner(ev->rs, h->name)
 						     : g_hash_table_lookup(sc->headers, h->name);
 		if (ls)
-			us_litscan_run(ls, h->value, strlen(h->value), mark_found, ev);
+			run_scanner(ev, ls, h->value, strlen(h->value));
 	}
 }
 

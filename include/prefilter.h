@@ -68,10 +68,15 @@ void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 /* Appends LS, ready to run, to OUT as a blob of bytes in this machine's
  * byte order (for a cache of this program on this machine). */
 void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out);
-/* A scanner that runs like the one BLOB (LEN bytes, copied) was
- * serialised from, without rebuilding it; literals cannot be added to
- * it. NULL if BLOB is not such a blob, or is damaged so that a run
- * could index outside it. */
+/* A scanner that runs like the one BLOB (LEN bytes) was serialised
+ * from, without rebuilding it; literals cannot be added to it. BLOB is
+ * read in place if it is 4-byte aligned (it must then outlive the
+ * scanner), else copied. NULL if BLOB's header and size do not agree.
+ * Indexes inside are checked as runs use them: a run that meets one out
+ * of bounds stops (it may have missed literals) and marks the scanner
+ * damaged, never reads outside BLOB. */
 struct us_litscan *us_litscan_load(const void *blob, size_t len);
+/* Whether a run of LS met a damaged blob (us_litscan_load()). */
+bool us_litscan_damaged(const struct us_litscan *ls);
 
 #endif

@@ -34,11 +34,19 @@ void us_rulecache_close(struct us_rulecache *c);
  * no such record or the file is damaged there. */
 const void *us_rulecache_get(struct us_rulecache *c, const void *key, size_t klen, size_t *len);
 
+/* The same for a record added by us_rulecache_add_aligned(): its data
+ * then starts at a multiple of 4 bytes from the start of the mapping,
+ * so it can be read in place as 32-bit numbers. */
+const void *us_rulecache_get_aligned(struct us_rulecache *c, const void *key, size_t klen,
+				     size_t *len);
+
 /* Writing: a new cache for DIR, or NULL if neither place is writable. */
 struct us_rulecache_writer;
 struct us_rulecache_writer *us_rulecache_create(const char *dir);
 void us_rulecache_add(struct us_rulecache_writer *w, const void *key, size_t klen,
 		      const void *data, size_t len);
+void us_rulecache_add_aligned(struct us_rulecache_writer *w, const void *key, size_t klen,
+			      const void *data, size_t len);
 /* Writes record "h" = HEADER, then puts the cache in place; false (and
  * nothing left behind) if that failed. Frees W either way. */
 bool us_rulecache_commit(struct us_rulecache_writer *w, const char *header, size_t len);

@@ -491,8 +491,17 @@ static void damaged_blobs(void)
 	ok(us_litscan_load(copy->data, copy->len) == NULL, "bad magic: refused");
 	g_byte_array_set_size(copy, 0);
 	g_byte_array_append(copy, blob->data, blob->len);
-	memcpy(copy->data + 8 * sizeof(guint32), &bad, sizeof bad);	/* the first bucket */
-	ok(us_litscan_load(copy->data, copy->len) == NULL, "a group index out of range: refused");
+	/* Every bucket leads out of range: a run notices and stops. */
+	for (guint b = 0; b < 16; b++)
+		memcpy(copy->data + (8 + b) * sizeof(guint32), &bad, sizeof bad);
+	struct us_litscan *damaged = us_litscan_load(copy->data, copy->len);
+	struct seen s;
+	memset(&s, 0, sizeof s);
+	ok(damaged != NULL && !us_litscan_damaged(damaged), "damage inside is not checked at load");
+	if (damaged)
+		us_litscan_run(damaged, "to mailer-daemon ok", 19, count_found, &s);
+	ok(damaged && us_litscan_damaged(damaged), "a run finds it and says so");
+	us_litscan_free(damaged);
 	g_byte_array_set_size(copy, 0);
 	g_byte_array_append(copy, blob->data, blob->len);
 	memcpy(copy->data + 2 * sizeof(guint32), &bad, sizeof bad);	/* n_groups */
