@@ -59,7 +59,7 @@ HEADERS = $(wildcard include/*.h)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 
-.PHONY: FORCE all check check-sanitize accuracy bench demo install uninstall clean
+.PHONY: FORCE all check check-sanitize accuracy bench bench-compare bench-rules demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -101,6 +101,20 @@ accuracy: $(BUILD)/unscatter
 # One-shot timing over a set of corpus messages (not a test).
 bench: $(BUILD)/unscatter
 	sh tests/bench.sh $(BUILD)/unscatter
+
+# Benchmarks in bench/ (not tests): side by side with SpamAssassin VBounce
+# (installs it from Debian when missing), and time against rule count.
+$(BUILD)/bench/runmany: bench/runmany.c | $(BUILD)/bench
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+bench-compare: $(BUILD)/unscatter $(BUILD)/bench/runmany
+	sh bench/compare-sa.sh $(BUILD)/unscatter
+
+bench-rules: $(BUILD)/unscatter $(BUILD)/bench/runmany
+	sh bench/rules-scaling.sh $(BUILD)/unscatter
 
 # Classify the example messages in samples/ with the example config.
 demo: $(BUILD)/unscatter
