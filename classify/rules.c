@@ -78,6 +78,9 @@ struct unit {
 	 * condition this is; they are candidates only if it was found. */
 	const guchar *first_of;
 	guint n_first_of;
+	/* And the ids of its children, if the cache split it. */
+	const guchar *cached_children;
+	guint n_cached_children;
 
 	/* State in the evaluation numbered SERIAL (stale otherwise). */
 	unsigned serial;
@@ -803,24 +806,27 @@ static void litscan_destroy(gpointer ls);
  *   "f"                    the files' base names, each NUL-terminated
  *   "a"                    rule indexes that are always candidates
  *   "u" + unit id          field, cflags, flags (1 exact, 2 empty test,
- *                          4 header), literals, rules; the rules' indexes
- *                          (those whose first literal-carrying =~
- *                          condition it is); then header, regex and
- *                          literals, each NUL-terminated
+ *                          4 header, 8 tested), literals, rules; the rules'
+ *                          indexes (those whose first literal-carrying =~
+ *                          condition it is); children and their ids; then
+ *                          header, regex and literals, each NUL-terminated
+ *   "k" + unit id          scanner of its children's literals (aligned)
  *   "r" + rule index       kind, score, has_score, file, line,
  *                          conditions; per condition unit, negated, line;
  *                          then name and describe, NUL-terminated
  *   "n" + name             rule index
  *   "s" + b|s|p            scanner of the body, sender, parts
  *   "sh" + header (lower)  scanner of that header
- * Units are those of the rules' conditions; alternatives made by
- * splitting are made when needed, as without the cache. */
+ * Units are those of the rules' conditions, then the alternatives the
+ * cache's writer split them into (unit_split(), done for all of them
+ * then, so that a cached run analyses no regex). */
 
 /* Bump when the layout or the meaning of a record changes. */
-#define CACHE_FORMAT 3
+#define CACHE_FORMAT 4
 #define UNIT_EXACT 1u
 #define UNIT_EMPTY_TEST 2u
 #define UNIT_HEADER 4u
+#define UNIT_TESTED 8u
 
 static void put32(GByteArray *b, guint32 v)
 {
@@ -851,7 +857,8 @@ static int first_literal_unit(const struct rule *r)
 	return -1;
 }
 
-static void put_scanner(struct us_rulecache_writer *w, const char *key, const struct us_litscan *ls)
+static void put_scanner(struct us_rulecache_writer *w, const char *key, size_t klen,
+			const struct us_litscan *ls)
 {
 	GByteArray *b;
 
@@ -859,9 +866,11 @@ static void put_scanner(struct us_rulecache_writer *w, const char *key, const st
 		return;
 	b = g_byte_array_new();
 	us_litscan_serialise(ls, b);
-	us_rulecache_add_aligned(w, key, strlen(key), b->data, b->len);
+	us_rulecache_add_aligned(w, key, klen, b->data, b->len);
 	g_byte_array_unref(b);
 }
+
+static void unit_split(struct us_ruleset *rs, struct unit *u);
 
 /* Writes RS, just parsed from NAMES in DIR, as the cache with HEADER. */
 static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray *names,
@@ -875,6 +884,13 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 
 	if (w == NULL)
 		return;
+	/* The scanners hold the tested units (the conditions') only. */
+	if (rs->scan == NULL)
+		rs->scan = scanners_build(rs);
+	/* Every split now; the array grows as children come, and they are
+	 * split in turn. */
+	for (guint i = 0; i < rs->units->len; i++)
+		unit_split(rs, g_ptr_array_index(rs->units, i));
 	b = g_byte_array_new();
 	put32(b, rs->rules->len);
 	put32(b, rs->units->len);
@@ -908,17 +924,26 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 		put32(b, u->key.field);
 		put32(b, (guint32)u->key.cflags);
 		put32(b, (u->exact ? UNIT_EXACT : 0) | (u->empty_test ? UNIT_EMPTY_TEST : 0) |
-			 (u->key.header ? UNIT_HEADER : 0));
+			 (u->key.header ? UNIT_HEADER : 0) | (u->tested ? UNIT_TESTED : 0));
 		put32(b, u->literals->len);
 		put32(b, list->len);
 		for (guint j = 0; j < list->len; j++)
 			put32(b, g_array_index(list, guint32, j));
+		put32(b, u->children ? u->children->len : 0);
+		for (guint j = 0; u->children && j < u->children->len; j++)
+			put32(b, ((const struct unit *)g_ptr_array_index(u->children, j))->id);
 		if (u->key.header)
 			put_string(b, u->key.header);
 		put_string(b, u->key.regex);
 		for (guint j = 0; j < u->literals->len; j++)
 			put_string(b, g_ptr_array_index(u->literals, j));
 		put_record(w, 'u', i, b);
+		if (u->child_scan) {
+			char kkey[5] = { 'k' };
+			guint32 id = i;
+			memcpy(kkey + 1, &id, sizeof id);
+			put_scanner(w, kkey, sizeof kkey, u->child_scan);
+		}
 	}
 	g_ptr_array_unref(per_unit);
 
@@ -949,16 +974,14 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 	}
 	g_byte_array_unref(b);
 
-	if (rs->scan == NULL)
-		rs->scan = scanners_build(rs);
-	put_scanner(w, "sb", rs->scan->body);
-	put_scanner(w, "ss", rs->scan->sender);
-	put_scanner(w, "sp", rs->scan->parts);
+	put_scanner(w, "sb", 2, rs->scan->body);
+	put_scanner(w, "ss", 2, rs->scan->sender);
+	put_scanner(w, "sp", 2, rs->scan->parts);
 	g_hash_table_iter_init(&it, rs->scan->headers);
 	while (g_hash_table_iter_next(&it, &key, &value)) {
 		char *lower = g_ascii_strdown(key, -1);
 		char *skey = g_strconcat("sh", lower, NULL);
-		put_scanner(w, skey, value);
+		put_scanner(w, skey, strlen(skey), value);
 		g_free(skey);
 		g_free(lower);
 	}
@@ -1047,6 +1070,8 @@ static struct unit *unit_get(struct us_ruleset *rs, guint id)
 	guint32 field = get32(&rd), cflags = get32(&rd), flags = get32(&rd);
 	guint32 n_literals = get32(&rd), n_first = get32(&rd);
 	const guchar *first = get_array(&rd, n_first);
+	guint32 n_children = get32(&rd);
+	const guchar *children = get_array(&rd, n_children);
 	const char *header = flags & UNIT_HEADER ? get_string(&rd) : NULL;
 	const char *regex = get_string(&rd);
 	if (rd.bad || field > FIELD_PARTS || (field == FIELD_HEADER) != (header != NULL) ||
@@ -1057,7 +1082,9 @@ static struct unit *unit_get(struct us_ruleset *rs, guint id)
 	struct key k = key_make((enum field)field, header, (int)cflags, regex);
 	u = unit_new(&k);
 	u->id = id;
-	u->tested = true;
+	u->tested = (flags & UNIT_TESTED) != 0;
+	u->cached_children = children;
+	u->n_cached_children = n_children;
 	u->exact = (flags & UNIT_EXACT) != 0;
 	u->empty_test = (flags & UNIT_EMPTY_TEST) != 0;
 	u->first_of = first;
@@ -1066,6 +1093,9 @@ static struct unit *unit_get(struct us_ruleset *rs, guint id)
 		g_ptr_array_add(u->literals, (char *)get_string(&rd));
 	for (guint i = 0; i < n_first; i++)
 		if (array_at(first, i) >= rs->rules->len)
+			rd.bad = true;
+	for (guint i = 0; i < n_children; i++)
+		if (array_at(children, i) >= rs->units->len || array_at(children, i) == id)
 			rd.bad = true;
 	if (rd.bad) {
 		unit_free(u);
@@ -1131,15 +1161,15 @@ static struct rule *rule_get(struct us_ruleset *rs, guint index)
 
 /* The scanner of the cache under KEY, or NULL if there is none; one
  * that does not load makes RS broken. */
-static struct us_litscan *cache_scanner(struct us_ruleset *rs, const char *key)
+static struct us_litscan *cache_scanner(struct us_ruleset *rs, const char *key, size_t klen)
 {
 	size_t len = 0;
 	const void *blob;
 	struct us_litscan *ls;
 
-	if (us_rulecache_get(rs->cache, key, strlen(key), &len) == NULL)
+	if (us_rulecache_get(rs->cache, key, klen, &len) == NULL)
 		return NULL;
-	blob = us_rulecache_get_aligned(rs->cache, key, strlen(key), &len);
+	blob = us_rulecache_get_aligned(rs->cache, key, klen, &len);
 	if ((ls = blob ? us_litscan_load(blob, len) : NULL) == NULL)
 		rs->broken = true;
 	return ls;
@@ -1199,9 +1229,9 @@ static bool cache_attach(struct us_ruleset *rs, const char *dir, struct us_rulec
 	rs->candidates = g_array_new(FALSE, FALSE, sizeof(guint));
 	rs->scan = g_new0(struct scanners, 1);
 	rs->scan->headers = g_hash_table_new_full(ascii_case_hash, ascii_case_equal, g_free, litscan_destroy);
-	rs->scan->body = cache_scanner(rs, "sb");
-	rs->scan->sender = cache_scanner(rs, "ss");
-	rs->scan->parts = cache_scanner(rs, "sp");
+	rs->scan->body = cache_scanner(rs, "sb", 2);
+	rs->scan->sender = cache_scanner(rs, "ss", 2);
+	rs->scan->parts = cache_scanner(rs, "sp", 2);
 	if (rs->broken) {
 		/* Parse after all (the caller does, seeing false). */
 		ruleset_clear(rs);
@@ -1225,7 +1255,7 @@ static const struct us_litscan *frozen_header_scanner(struct us_ruleset *rs, con
 		key[1] = 'h';
 		for (size_t i = 0; i <= n; i++)
 			key[2 + i] = g_ascii_tolower(name[i]);
-		value = cache_scanner(rs, key);
+		value = cache_scanner(rs, key, n + 2);
 	}
 	g_hash_table_insert(rs->scan->headers, g_strdup(name), value);
 	return value;
@@ -1422,6 +1452,36 @@ static const regex_t *unit_compile(struct us_ruleset *rs, struct unit *u, const 
  * up to 8% more). */
 #define SPLIT_MIN_LENGTH 80
 
+/* Gives U of a frozen RS the children its record names, and their
+ * scanner; none (and RS broken) if they do not decode. */
+static void unit_children_from_cache(struct us_ruleset *rs, struct unit *u)
+{
+	char key[5] = { 'k' };
+	guint32 id = u->id;
+	GPtrArray *children;
+	struct us_litscan *scan;
+
+	if (u->n_cached_children == 0)
+		return;
+	children = g_ptr_array_new();
+	for (guint i = 0; i < u->n_cached_children; i++) {
+		struct unit *child = unit_get(rs, array_at(u->cached_children, i));
+		if (child == NULL) {
+			g_ptr_array_unref(children);
+			return;
+		}
+		g_ptr_array_add(children, child);
+	}
+	memcpy(key + 1, &id, sizeof id);
+	if ((scan = cache_scanner(rs, key, sizeof key)) == NULL) {
+		rs->broken = true;
+		g_ptr_array_unref(children);
+		return;
+	}
+	u->children = children;
+	u->child_scan = scan;
+}
+
 /* Gives U its children (prefilter.h, "parts"), each with literals, once;
  * if it has no such split, it keeps none and is compiled whole. */
 static void unit_split(struct us_ruleset *rs, struct unit *u)
@@ -1433,6 +1493,11 @@ static void unit_split(struct us_ruleset *rs, struct unit *u)
 	if (u->split_tried)
 		return;
 	u->split_tried = true;
+	if (rs->frozen) {
+		/* The cache's writer split it already, or found no split. */
+		unit_children_from_cache(rs, u);
+		return;
+	}
 	if (u->exact || strlen(u->key.regex) < SPLIT_MIN_LENGTH)
 		return;
 	parts = g_ptr_array_new_with_free_func(g_free);
