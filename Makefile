@@ -1,6 +1,6 @@
 # unscatter - delivery-time classifier of bounces and other automated replies.
-# Plain make; dependencies found with pkg-config (Debian: libgmime-3.0-dev libgpgme-dev
-# libtre-dev libcdb-dev).
+# Plain make; dependencies found with pkg-config (Debian: libgmime-3.0-dev libtre-dev
+# libcdb-dev, and libgpgme-dev libunistring-dev for the static link, see LINK).
 
 VERSION = 0.1
 
@@ -28,16 +28,18 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 # GMime, GLib and their own dependencies cost about 1 ms of dynamic linking
 # per run (20 shared objects, thousands of symbol relocations). LINK=static
 # (the default) links the archives Debian's -dev packages ship for the
-# libraries of STATIC_LIBS, and everything else (gpgme, libmount, ...)
-# dynamically; a library without its archive stays dynamic too.
+# libraries of STATIC_LIBS, and the rest (libmount and what it needs:
+# Debian ships no libmount.a) dynamically; a library without its archive
+# stays dynamic too.
 # LINK=dynamic links every library dynamically.
 LINK ?= static
 STATIC_LIBS = gmime-3.0 gio-2.0 gobject-2.0 gmodule-2.0 glib-2.0 pcre2-8 ffi tre cdb \
-	gpgme assuan gpg-error z
+	gpgme assuan gpg-error z idn2 unistring
 ifeq ($(LINK),static)
-# GMime's .pc names gpgme but not what gpgme's archive needs in turn.
+# GMime's .pc names gpgme and libidn2 but not what their archives need
+# in turn (libassuan, libunistring); their own .pc files do.
 PKG_LIBS := $(shell $(PKG_CONFIG) --static --libs $(PKGS)) \
-	$(shell $(PKG_CONFIG) --silence-errors --static --libs gpgme)
+	$(shell $(PKG_CONFIG) --silence-errors --static --libs gpgme libidn2)
 STATIC_FOUND := $(foreach l,$(STATIC_LIBS),$(if $(wildcard $(shell $(CC) -print-file-name=lib$(l).a)),-l$(l)))
 DYNAMIC_LIBS := $(filter-out $(STATIC_FOUND),$(PKG_LIBS))
 # Every library left dynamic needs its .so (a -dev package may be missing,
