@@ -129,8 +129,9 @@ install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
 	install -m 644 rules/*.rules $(DESTDIR)$(RULESDIR)/
-	# Checks the rules and builds their cache (rulecache.h) beside them.
-	$(DESTDIR)$(BINDIR)/unscatter --lint-rules $(DESTDIR)$(RULESDIR) >/dev/null
+	# Builds the rules' cache (rulecache.h) beside them: one run on an
+	# empty message. Optional, so a failure does not fail the install.
+	-$(DESTDIR)$(BINDIR)/unscatter -c /dev/null -R $(DESTDIR)$(RULESDIR) -t </dev/null >/dev/null
 	install -m 644 man/unscatter.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/unscatter.conf.5 man/unscatter-rules.5 $(DESTDIR)$(MANDIR)/man5/
 

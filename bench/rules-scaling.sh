@@ -103,7 +103,13 @@ printf '%-6s %-24s %14s %14s %10s\n' rules message "Ir, cache" "Ir, no cache" "w
 for n in $sizes; do
 	d=$work/rules-$n
 	make_set "$n" "$d"
-	got=$("$bin" --lint-rules "$d" 2>&1) || { echo "$0: set $n does not lint: $got" >&2; exit 1; }
+	# Every regex must compile (75: lint ran out of time on a loaded machine).
+	got=$("$bin" --lint-rules "$d" 2>&1)
+	case $? in
+	0) ;;
+	75) echo "# set $n: lint ran out of time ($got); not checked" ;;
+	*) echo "$0: set $n does not lint: $got" >&2; exit 1 ;;
+	esac
 	conf=$work/conf-$n
 	printf 'rules %s\nrelay mail.example.com 192.0.2.0/24\n' "$d" >"$conf"
 	for m in $msgs; do
