@@ -26,12 +26,7 @@
 #   OUT          where results go (default build/bench-sa): results.tsv
 #                (path, label, unscatter kind, SpamAssassin kind, VBounce rules)
 #                and table.txt (what is printed)
-set -u
-here=$(cd "$(dirname "$0")" && pwd) || exit 2
-top=$(cd "$here/.." && pwd) || exit 2
-bin=${1:-$top/build/unscatter}
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-[ -x "$bin" ] || { echo "$0: $bin: not an executable" >&2; exit 2; }
+. "$(dirname "$0")/common.sh"
 corpus=${CORPUS:-$top/../shared/corpus}
 labels=$corpus/labels.tsv
 [ -r "$labels" ] || { echo "$0: $labels: cannot read" >&2; exit 2; }

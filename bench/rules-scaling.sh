@@ -17,12 +17,7 @@
 # Environment: SCALING_SIZES (default "50 100 200 500"), SCALING_RUNS (51),
 # SCALING_DIR (keep the rule sets and configs there, rules-N/ and conf-N).
 # Needs valgrind and perl; build/bench/runmany (make bench-rules builds it).
-set -u
-here=$(cd "$(dirname "$0")" && pwd) || exit 2
-top=$(cd "$here/.." && pwd) || exit 2
-bin=${1:-$top/build/unscatter}
-case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
-[ -x "$bin" ] || { echo "$0: $bin: not an executable" >&2; exit 2; }
+. "$(dirname "$0")/common.sh"
 sizes=${SCALING_SIZES:-50 100 200 500}
 runs=${SCALING_RUNS:-51}
 runmany=$top/build/bench/runmany

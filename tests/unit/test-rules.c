@@ -745,6 +745,20 @@ static struct us_message *cache_message(void)
 	return msg;
 }
 
+/* Loads DIR, checks whether that read the cache (CACHED) and that the
+ * rules WANT fire for MSG. */
+static void load_and_fire(const char *dir, const struct us_message *msg, bool cached,
+			  const char *want, const char *what)
+{
+	struct us_ruleset *rs = load(dir);
+	char *label = g_strdup_printf("%s: %s", what, cached ? "from the cache" : "parsed");
+
+	ok(us_ruleset_cached(rs) == cached, label);
+	g_free(label);
+	is_fired(rs, msg, want, what);
+	us_ruleset_free(rs);
+}
+
 static void cache_fallbacks(void)
 {
 	char *dir = g_dir_make_tmp("test-cache-XXXXXX", NULL);
@@ -762,38 +776,21 @@ static void cache_fallbacks(void)
 	};
 
 	write_file(dir, "c.rules", cache_rules);
-	rs = load(dir);
-	is_fired(rs, msg, "subject body always", "parsed");
-	us_ruleset_free(rs);
-	rs = load(dir);
-	ok(us_ruleset_cached(rs), "cached");
-	is_fired(rs, msg, "subject body always", "cached: the same");
-	us_ruleset_free(rs);
+	load_and_fire(dir, msg, false, "subject body always", "first load");
+	load_and_fire(dir, msg, true, "subject body always", "second load, the same");
 
 	/* Stale: a rule file changed (another size and time). */
 	write_file(dir, "c.rules", "rule subject2\n kind dsn\n describe s\n header Subject =~ /returned mail/i\n");
-	rs = load(dir);
-	ok(!us_ruleset_cached(rs), "a changed rule file makes the cache stale");
-	is_fired(rs, msg, "subject2", "and the new rules count");
-	us_ruleset_free(rs);
-	rs = load(dir);
-	ok(us_ruleset_cached(rs), "the cache was rebuilt");
-	is_fired(rs, msg, "subject2", "with the new rules");
-	us_ruleset_free(rs);
+	load_and_fire(dir, msg, false, "subject2", "a changed rule file makes the cache stale");
+	load_and_fire(dir, msg, true, "subject2", "the cache was rebuilt with the new rules");
 
 	/* Stale: a rule file added, and one removed. */
 	write_file(dir, "d.rules", cache_rules);
-	rs = load(dir);
-	ok(!us_ruleset_cached(rs), "an added rule file makes it stale");
-	is_fired(rs, msg, "subject2 subject body always", "the added file's rules count");
-	us_ruleset_free(rs);
+	load_and_fire(dir, msg, false, "subject2 subject body always", "an added rule file makes it stale");
 	char *d = g_build_filename(dir, "d.rules", NULL);
 	g_unlink(d);
 	g_free(d);
-	rs = load(dir);
-	ok(!us_ruleset_cached(rs), "a removed rule file makes it stale");
-	is_fired(rs, msg, "subject2", "the removed file's rules are gone");
-	us_ruleset_free(rs);
+	load_and_fire(dir, msg, false, "subject2", "a removed rule file makes it stale");
 
 	/* Corrupt: not a CDB, empty, truncated. */
 	write_file(dir, "c.rules", cache_rules);
