@@ -956,6 +956,7 @@ struct literal {
 	guint32 text;		/* offset of the lower-cased text in the texts */
 	guint32 len;
 	guint32 slot;		/* dense index of the caller's id */
+	guint32 unused;		/* 16 bytes: the binary search indexes by shifting */
 };
 
 struct group {
@@ -981,6 +982,7 @@ struct flat {
 	guint32 n_short;
 	const char *texts;
 	guint32 texts_len;
+	bool trusted;			/* built here, not loaded: no index checks */
 };
 
 /* A scanner is built for every one-shot run without a rule cache (one
@@ -991,7 +993,8 @@ struct flat {
 struct us_litscan {
 	bool view;		/* a loaded blob; nothing below but FLAT is used */
 	guint32 *blob;		/* us_litscan_load()'s copy, if it made one */
-	bool damaged;		/* a run found an index out of bounds */
+	bool damaged;		/* a run found the blob unsound */
+	guint8 *checked;	/* per group of a loaded blob: found sound */
 	GString *texts;		/* NUL-terminated lower-cased literals */
 	struct literal *literals;
 	guint n_literals, literals_size;
@@ -1066,6 +1069,7 @@ void us_litscan_free(struct us_litscan *ls)
 		g_free(ls->members);
 	}
 	g_free(ls->blob);
+	g_free(ls->checked);
 	g_free(ls);
 }
 
@@ -1226,6 +1230,7 @@ static const struct flat *flatten(struct us_litscan *ls)
 		.n_short = ls->n_short,
 		.texts = ls->texts->str,
 		.texts_len = (guint32)ls->texts->len,
+		.trusted = true,
 	};
 	ls->dirty = false;
 	return &ls->flat;
@@ -1305,12 +1310,13 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 	p += f.n_short * sizeof(guint32);
 	f.texts = p;
 
-	/* The indexes inside are checked as a run uses them (a check of
+	/* The groups are checked as a run first needs each (a check of
 	 * them all here would cost as much as the literals). */
 	struct us_litscan *ls = g_new0(struct us_litscan, 1);
 	ls->view = true;
 	ls->blob = copy;
 	ls->flat = f;
+	ls->checked = g_malloc0(f.n_groups ? f.n_groups : 1);
 	return ls;
 }
 
@@ -1325,29 +1331,57 @@ bool us_litscan_damaged(const struct us_litscan *ls)
 /* State of one run. */
 struct run {
 	const struct flat *f;
-	bool damaged;		/* an index out of bounds: stop */
+	guint8 *checked;	/* loaded blobs: per group, 1 once found sound */
+	bool damaged;		/* a loaded blob is unsound: stop */
 	guint8 *reported;	/* per slot */
 	guint remaining;	/* slots not yet reported */
 	void (*found)(unsigned id, void *data);
 	void *data;
 };
 
-/* Literal I, or NULL (and the run damaged) if it is out of bounds. */
-static const struct literal *literal_at(struct run *r, guint32 i)
+/* Whether literal I of a loaded blob lies inside it and is a sound
+ * member of a group with KEY (3 bytes or more, starting with KEY). */
+static bool member_sound(const struct flat *f, guint32 i, guint32 key)
 {
-	const struct flat *f = r->f;
 	const struct literal *lit;
 
-	if (i >= f->n_literals) {
-		r->damaged = true;
-		return NULL;
-	}
+	if (i >= f->n_literals)
+		return false;
 	lit = &f->literals[i];
-	if (lit->slot >= f->n_ids || lit->text > f->texts_len || lit->len > f->texts_len - lit->text) {
-		r->damaged = true;
-		return NULL;
+	return lit->slot < f->n_ids && lit->text <= f->texts_len && lit->len <= f->texts_len - lit->text &&
+	       lit->len >= 3 && key3(f->texts + lit->text) == key;
+}
+
+/* Byte order of two literals as strcmp() sees them (they hold no NUL). */
+static int literal_order(const struct flat *f, const struct literal *a, const struct literal *b)
+{
+	guint32 n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(f->texts + a->text, f->texts + b->text, n);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Whether group G of a loaded blob is sound: its members inside the
+ * blob, each of its key, in sorted order; then a run can treat it as if
+ * built here. Checked once per group, when a run first needs it. */
+static bool group_sound(struct run *r, guint g)
+{
+	const struct flat *f = r->f;
+	const struct group *gr = &f->groups[g];
+
+	if (r->checked == NULL || r->checked[g])
+		return true;
+	if (gr->first > f->n_members || gr->n > f->n_members - gr->first)
+		return false;
+	const guint32 *m = f->members + gr->first;
+	for (guint i = 0; i < gr->n; i++) {
+		if (!member_sound(f, m[i], gr->key))
+			return false;
+		if (i > 0 && literal_order(f, &f->literals[m[i - 1]], &f->literals[m[i]]) > 0)
+			return false;
 	}
-	return lit;
+	r->checked[g] = 1;
+	return true;
 }
 
 static void report(struct run *r, const struct literal *lit)
@@ -1372,9 +1406,18 @@ static void scan_short(struct run *r, const char *text, size_t len)
 {
 	const struct flat *f = r->f;
 
-	for (guint i = 0; i < f->n_short && !r->damaged; i++) {
-		const struct literal *lit = literal_at(r, f->shorts[i]);
-		if (lit == NULL || r->reported[lit->slot])
+	for (guint i = 0; i < f->n_short; i++) {
+		guint32 index = f->shorts[i];
+		if (r->checked) {
+			const struct literal *l = index < f->n_literals ? &f->literals[index] : NULL;
+			if (l == NULL || l->slot >= f->n_ids || l->text > f->texts_len ||
+			    l->len > f->texts_len - l->text) {
+				r->damaged = true;
+				return;
+			}
+		}
+		const struct literal *lit = &f->literals[index];
+		if (r->reported[lit->slot])
 			continue;
 		for (size_t at = 0; at + lit->len <= len; at++) {
 			if (folded_equal(text + at, f->texts + lit->text, lit->len)) {
@@ -1386,19 +1429,16 @@ static void scan_short(struct run *r, const char *text, size_t len)
 }
 
 /* First member in [LO, HI) whose byte D is above C (ABOVE) or at least
- * C (!ABOVE); every member there is longer than D bytes (a member that
- * is not, in a damaged blob, damages the run). */
-static guint bound(struct run *r, const guint32 *members, guint lo, guint hi,
-		   size_t d, guchar c, bool above)
+ * C (!ABOVE); every member there is longer than D bytes. */
+static inline guint bound(const struct flat *f, const guint32 *members, guint lo, guint hi,
+			  size_t d, guchar c, bool above)
 {
+	const char *at_d = f->texts + d;	/* byte D of the literal at offset 0 */
+	const struct literal *lits = f->literals;
+
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		const struct literal *lit = literal_at(r, members[mid]);
-		if (lit == NULL || lit->len <= d) {
-			r->damaged = true;
-			return hi;
-		}
-		guchar m = (guchar)r->f->texts[lit->text + d];
+		guchar m = (guchar)at_d[lits[members[mid]].text];
 		if (m < c || (above && m == c))
 			lo = mid + 1;
 		else
@@ -1414,30 +1454,16 @@ static void match_group(struct run *r, const struct group *group, const char *te
 	const guint32 *members = f->members + group->first;
 	guint lo = 0, hi = group->n;
 
-	if (group->first > f->n_members || group->n > f->n_members - group->first) {
-		r->damaged = true;
-		return;
-	}
 	/* Invariant: members [lo, hi) all begin with the first D bytes of
 	 * TEXT; sorted order puts those exactly D bytes long first. */
-	for (size_t d = 3; lo < hi && !r->damaged; d++) {
-		while (lo < hi) {
-			const struct literal *lit = literal_at(r, members[lo]);
-			if (lit == NULL)
-				return;
-			if (lit->len > d)
-				break;
-			if (lit->len == d)
-				report(r, lit);
-			else
-				r->damaged = true;	/* out of order: only a damaged blob */
-			lo++;
-		}
+	for (size_t d = 3; lo < hi; d++) {
+		while (lo < hi && f->literals[members[lo]].len == d)
+			report(r, &f->literals[members[lo++]]);
 		if (lo == hi || d == avail)
 			return;
 		guchar c = fold_byte((guchar)text[d]);
-		lo = bound(r, members, lo, hi, d, c, false);
-		hi = bound(r, members, lo, hi, d, c, true);
+		lo = bound(f, members, lo, hi, d, c, false);
+		hi = bound(f, members, lo, hi, d, c, true);
 	}
 }
 
@@ -1448,6 +1474,7 @@ void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 	const struct flat *f = flatten((struct us_litscan *)ls);
 	struct run r = {
 		.f = f,
+		.checked = f->trusted ? NULL : ls->checked,
 		.remaining = f->n_ids,
 		.found = found,
 		.data = data,
@@ -1455,7 +1482,7 @@ void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 	guint8 local[256];
 	guint32 key = 0;
 
-	if (r.remaining == 0)
+	if (r.remaining == 0 || ls->damaged)
 		return;
 	r.reported = f->n_ids <= sizeof local ? local : g_malloc(f->n_ids);
 	memset(r.reported, 0, f->n_ids);
@@ -1465,7 +1492,11 @@ void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 	for (size_t i = 0; i + 3 <= len && r.remaining > 0 && !r.damaged; i++) {
 		key = (key << 8 | fold_byte((guchar)text[i + 2])) & 0xFFFFFFu;
 		guint g = find_group(f, key, &r.damaged);
-		if (g != NONE)
+		if (g == NONE)
+			continue;
+		if (!group_sound(&r, g))
+			r.damaged = true;
+		else
 			match_group(&r, &f->groups[g], text + i, len - i);
 	}
 	if (r.reported != local)

@@ -72,9 +72,10 @@ void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out);
  * from, without rebuilding it; literals cannot be added to it. BLOB is
  * read in place if it is 4-byte aligned (it must then outlive the
  * scanner), else copied. NULL if BLOB's header and size do not agree.
- * Indexes inside are checked as runs use them: a run that meets one out
- * of bounds stops (it may have missed literals) and marks the scanner
- * damaged, never reads outside BLOB. */
+ * What is inside is checked as runs need it (each group of literals
+ * once: indexes in bounds, keys, order): a run that meets something
+ * unsound stops (it may have missed literals) and marks the scanner
+ * damaged, and never reads outside BLOB. */
 struct us_litscan *us_litscan_load(const void *blob, size_t len);
 /* Whether a run of LS met a damaged blob (us_litscan_load()). */
 bool us_litscan_damaged(const struct us_litscan *ls);

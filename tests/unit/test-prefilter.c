@@ -502,6 +502,23 @@ static void damaged_blobs(void)
 		us_litscan_run(damaged, "to mailer-daemon ok", 19, count_found, &s);
 	ok(damaged && us_litscan_damaged(damaged), "a run finds it and says so");
 	us_litscan_free(damaged);
+	/* A member of a group out of range: found when the group is first hit. */
+	g_byte_array_set_size(copy, 0);
+	g_byte_array_append(copy, blob->data, blob->len);
+	guint32 head[8];
+	memcpy(head, copy->data, sizeof head);
+	size_t members = sizeof head + (sizeof(guint32) << head[1]) + head[2] * 4 * sizeof(guint32);
+	for (guint m = 0; m < head[3]; m++)
+		memcpy(copy->data + members + m * sizeof(guint32), &bad, sizeof bad);
+	damaged = us_litscan_load(copy->data, copy->len);
+	memset(&s, 0, sizeof s);
+	if (damaged)
+		us_litscan_run(damaged, "nothing here", 12, count_found, &s);
+	ok(damaged && !us_litscan_damaged(damaged), "a group not hit is not checked");
+	if (damaged)
+		us_litscan_run(damaged, "to mailer-daemon", 16, count_found, &s);
+	ok(damaged && us_litscan_damaged(damaged) && s.count[1] == 0, "a group hit is, and refused");
+	us_litscan_free(damaged);
 	g_byte_array_set_size(copy, 0);
 	g_byte_array_append(copy, blob->data, blob->len);
 	memcpy(copy->data + 2 * sizeof(guint32), &bad, sizeof bad);	/* n_groups */
