@@ -55,13 +55,15 @@ endif
 
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rulecache rules relay config \
-	provenance detect classify output
+	batv lists recipient storm harvest \
+	provenance detect classify output \
+	mbox walk scanout refile scan
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 
-.PHONY: FORCE all check check-sanitize accuracy bench bench-compare bench-rules demo install uninstall clean
+.PHONY: FORCE all check check-sanitize accuracy bench bench-scan bench-compare bench-rules demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -118,6 +120,10 @@ bench-compare: $(BUILD)/unscatter $(BUILD)/bench/runmany
 bench-rules: $(BUILD)/unscatter $(BUILD)/bench/runmany
 	sh bench/rules-scaling.sh $(BUILD)/unscatter
 
+# Batch throughput of "unscatter scan" over the whole corpus (not a test).
+bench-scan: $(BUILD)/unscatter
+	sh tests/bench-scan.sh $(BUILD)/unscatter
+
 # Classify the example messages in samples/ with the example config.
 demo: $(BUILD)/unscatter
 	@for f in samples/*.eml; do \
@@ -128,7 +134,7 @@ demo: $(BUILD)/unscatter
 install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
-	install -m 644 rules/*.rules $(DESTDIR)$(RULESDIR)/
+	install -m 644 rules/*.rules rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
 	# Builds the rules' cache (rulecache.h) beside them: one run on an
 	# empty message. Optional, so a failure does not fail the install.
 	-$(DESTDIR)$(BINDIR)/unscatter -c /dev/null -R $(DESTDIR)$(RULESDIR) -t </dev/null >/dev/null

@@ -64,7 +64,8 @@ bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
 	}
 	v->kind = us_detect_kind(v->hits, ex);
 	if (v->kind != US_KIND_NONE)
-		v->provenance = us_provenance_decide(cfg, msg, v->provenance_evidence, ex);
+		v->provenance = us_provenance_decide(cfg, msg, v->provenance_evidence,
+						     v->evidence, ex);
 	if (v->kind == US_KIND_DSN)
 		add_dsn_details(msg, v);
 	v->klass = us_class_for(cfg, v->kind, v->provenance);

@@ -13,12 +13,16 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
+#include "batv.h"
 #include "classify.h"
 #include "config.h"
+#include "harvest.h"
 #include "input.h"
 #include "mime.h"
 #include "output.h"
+#include "recipient.h"
 #include "rules.h"
+#include "scan.h"
 
 enum mode { MODE_EXIT_CODE, MODE_PASSTHROUGH, MODE_TERSE };
 
@@ -28,17 +32,22 @@ struct options {
 	const char *config_path;	/* NULL: the default, which may be missing */
 	const char *rules_dir;		/* overrides the config's "rules" */
 	const char *lint_dir;		/* --lint-rules */
+	const char *recipient;		/* -r: the envelope recipient */
 };
 
 static const char usage_text[] =
-	"usage: unscatter [-c FILE] [-R DIR] [-p | -t] [-e] < message\n"
+	"usage: unscatter [-c FILE] [-R DIR] [-r ADDR] [-p | -t] [-e] < message\n"
+	"       unscatter scan [options] PATH...   (batch; see unscatter scan --help)\n"
 	"       unscatter --lint-rules DIR\n"
+	"       unscatter harvest|batv-sign ... (see 'unscatter NAME --help')\n"
 	"\n"
 	"Classify one message: is it a bounce, auto-reply, challenge, virus notice\n"
 	"or feedback report, and does it answer mail we really sent?\n"
 	"\n"
 	"  -c, --config FILE    configuration (default " US_DEFAULT_CONFIG ", optional)\n"
 	"  -R, --rules DIR      rule directory (overrides the config's 'rules')\n"
+	"  -r, --recipient ADDR envelope recipient (default: $RECIPIENT, $ORIGINAL_RECIPIENT,\n"
+	"                       $ORIG_RECIPIENT, then X-Original-To, Delivered-To)\n"
 	"  -p, --passthrough    write the message to stdout with X-Unscatter-* headers\n"
 	"  -t, --terse          print 'CLASS KIND PROVENANCE' and exit 0\n"
 	"  -e, --explain        explain every rule and piece of evidence on stderr\n"
@@ -106,6 +115,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "rules", required_argument, NULL, 'R' },
+		{ "recipient", required_argument, NULL, 'r' },
 		{ "passthrough", no_argument, NULL, 'p' },
 		{ "terse", no_argument, NULL, 't' },
 		{ "explain", no_argument, NULL, 'e' },
@@ -116,10 +126,11 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:R:pteVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:R:r:pteVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': opt->config_path = optarg; break;
 		case 'R': opt->rules_dir = optarg; break;
+		case 'r': opt->recipient = optarg; break;
 		case 'p':
 		case 't':
 			if (opt->mode != MODE_EXIT_CODE) {
@@ -157,6 +168,9 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "harvest", us_harvest_main },
+	{ "batv-sign", us_batv_sign_main },
+	{ "scan", us_scan_main },
 	{ NULL, NULL },
 };
 
@@ -266,6 +280,7 @@ int main(int argc, char **argv)
 	}
 	double elapsed = now_ms() - start;
 	set_timer_ms(elapsed < cfg->deadline_ms ? cfg->deadline_ms - (unsigned)elapsed : 1);
+	us_recipients_envelope(cfg->recipients, opt.recipient);
 	if (opt.rules_dir) {
 		g_free(cfg->rules_dir);
 		cfg->rules_dir = g_strdup(opt.rules_dir);

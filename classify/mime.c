@@ -971,3 +971,31 @@ struct us_message *us_mime_parse(const char *data, size_t len)
 	g_free(lf);
 	return msg;
 }
+
+static void add_mailboxes(InternetAddressList *list, GPtrArray *out, int depth)
+{
+	int n = list ? internet_address_list_length(list) : 0;
+
+	for (int i = 0; i < n && depth < 4; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
+			const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+			if (addr && *addr)
+				g_ptr_array_add(out, g_strdup(addr));
+		} else if (INTERNET_ADDRESS_IS_GROUP(a)) {
+			add_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
+				      out, depth + 1);
+		}
+	}
+}
+
+unsigned us_mime_addresses(const char *value, GPtrArray *out)
+{
+	guint before = out->len;
+	InternetAddressList *list = value ? internet_address_list_parse(NULL, value) : NULL;
+
+	add_mailboxes(list, out, 0);
+	if (list)
+		g_object_unref(list);
+	return out->len - before;
+}

@@ -70,6 +70,8 @@ GPtrArray *us_output_headers(const struct us_verdict *v)
 		g_ptr_array_add(out, make_field(OUR_PREFIX "Rules", names->str));
 		g_string_free(names, TRUE);
 	}
+	for (guint i = 0; i < v->evidence->len; i++)
+		g_ptr_array_add(out, make_field(OUR_PREFIX "Evidence", g_ptr_array_index(v->evidence, i)));
 	for (guint i = 0; i < v->details->len && i < DETAIL_HEADERS_MAX; i++)
 		g_ptr_array_add(out, make_field(OUR_PREFIX "Recipient",
 						g_ptr_array_index(v->details, i)));

@@ -61,6 +61,7 @@ void us_verdict_init(struct us_verdict *v)
 	v->provenance_evidence = g_string_new(NULL);
 	v->hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
 	v->details = g_ptr_array_new_with_free_func(g_free);
+	v->evidence = g_ptr_array_new_with_free_func(g_free);
 }
 
 void us_verdict_clear(struct us_verdict *v)
@@ -68,6 +69,8 @@ void us_verdict_clear(struct us_verdict *v)
 	g_string_free(v->provenance_evidence, TRUE);
 	g_array_unref(v->hits);
 	g_ptr_array_unref(v->details);
+	g_ptr_array_unref(v->evidence);
+	v->evidence = NULL;
 	v->provenance_evidence = NULL;
 	v->hits = NULL;
 	v->details = NULL;

@@ -6,6 +6,7 @@
 #define UNSCATTER_MIME_H
 
 #include <stddef.h>
+#include <glib.h>
 #include "message.h"
 
 void us_mime_init(void);
@@ -17,5 +18,9 @@ void us_mime_shutdown(void);
  * Returns a new message the caller frees with us_message_free(). DATA is
  * only borrowed for the duration of the call. */
 struct us_message *us_mime_parse(const char *data, size_t len);
+
+/* The addr-specs of an address-list header value (From, Sender, To...),
+ * groups flattened, appended to OUT (g_free'd strings). Returns how many. */
+unsigned us_mime_addresses(const char *value, GPtrArray *out);
 
 #endif

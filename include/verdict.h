@@ -63,6 +63,8 @@ struct us_verdict {
 	GString *provenance_evidence;	/* one line, e.g. "relay soman.example.com in quoted Received" */
 	GArray *hits;			/* struct us_hit, in firing order */
 	GPtrArray *details;		/* char *, one line per failed recipient (DSN), owned */
+	GPtrArray *evidence;		/* char *, one line per piece of provenance evidence
+					 * ("batv ours; ..."), owned; see provenance.h */
 };
 
 void us_verdict_init(struct us_verdict *v);

@@ -65,7 +65,7 @@ int main(void)
 	g_free(err);
 
 	check_error("relay a.example\nfrobnicate 1\n",
-		    "/etc/test.conf:2: unknown key 'frobnicate' (expected relay, domain, rules, unknown or deadline)",
+		    "/etc/test.conf:2: unknown key 'frobnicate' (expected relay, domain, rules, unknown, deadline, batv-key, batv-days, batv-domain, sent-ids, sent-from, valid-recipients, unlikely-localparts, storm or state-dir)",
 		    "unknown key names file and line");
 	check_error("relay 192.0.2.0/33\n",
 		    "/etc/test.conf:1: relay '192.0.2.0/33': not a valid IP address or CIDR range",
@@ -108,5 +108,38 @@ int main(void)
 	   "the error names the file");
 	g_clear_error(&error);
 	us_config_free(cfg);
+
+	/* Keys of provenance beyond relays. */
+	cfg = us_config_new();
+	is_int(cfg->batv_days, 7, "BATV window defaults to 7 days");
+	ok(cfg->storm_limit == 20 && cfg->storm_minutes == 10, "storm defaults to 20 in 10 minutes");
+	ok(cfg->state_dir == NULL && cfg->sent_ids == NULL, "no state dir, no lists by default");
+	us_config_free(cfg);
+	err = parse("batv-key 1 first-secret\nbatv-key 2 second-secret\nbatv-days 14\n"
+		    "batv-domain Example.COM\nstorm 5 3\nstate-dir state\n", &cfg);
+	ok(err == NULL && cfg->batv_keys->len == 2 && cfg->batv_days == 14, "two BATV keys, window 14");
+	is_str(g_ptr_array_index(cfg->batv_domains, 0), "example.com", "batv-domain lower-cased");
+	ok(cfg->storm_limit == 5 && cfg->storm_minutes == 3, "storm 5 3");
+	is_str(cfg->state_dir, "/etc/state", "relative state-dir is relative to the config file");
+	us_config_free(cfg);
+	g_free(err);
+	g_setenv("HOME", "/home/u", TRUE);
+	err = parse("state-dir ~/.unscatter\n", &cfg);
+	is_str(cfg->state_dir, "/home/u/.unscatter", "~/ is the home directory");
+	us_config_free(cfg);
+	g_free(err);
+	check_error("batv-key 1 a-secret\nbatv-key 1 b-secret\n", "/etc/test.conf:2: batv-key 1 is given twice",
+		    "a key number twice");
+	check_error("batv-key 1 short\n", "/etc/test.conf:1: batv-key: the secret must be at least 8 characters",
+		    "short secret");
+	check_error("batv-key 1\n", "/etc/test.conf:1: 'batv-key' takes a key number 0-9 and a secret",
+		    "secret missing");
+	check_error("batv-days 0\n", "/etc/test.conf:1: batv-days '0': expected 1-365 days", "window of 0 days");
+	check_error("storm 0 10\n", "/etc/test.conf:1: 'storm' takes a count 1-10000 and minutes 1-10080, e.g. 'storm 20 10'",
+		    "storm of 0");
+	check_error("sent-from /nonexistent/from.cdb\n",
+		    "/etc/test.conf:1: sent-from: /nonexistent/from.cdb: No such file or directory",
+		    "a missing list is an error at once");
+	check_error("state-dir a b\n", "/etc/test.conf:1: 'state-dir' takes exactly one value", "one state dir");
 	return tap_done();
 }

@@ -20,7 +20,7 @@ static enum us_provenance decide(const struct us_config *cfg, const struct us_me
 				 GString *evidence)
 {
 	g_string_truncate(evidence, 0);
-	return us_provenance_decide(cfg, msg, evidence, NULL);
+	return us_provenance_decide(cfg, msg, evidence, NULL, NULL);
 }
 
 int main(void)
