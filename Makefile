@@ -28,7 +28,7 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rules relay config \
-	provenance detect classify output
+	provenance detect reasons bounce classify output
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
 

@@ -1,4 +1,5 @@
 /* classify.c - the shared path: parse, detect, provenance, class. */
+#include "bounce.h"
 #include "classify.h"
 #include "detect.h"
 #include "mime.h"
@@ -26,22 +27,15 @@ enum us_class us_class_for(const struct us_config *cfg, enum us_kind kind,
 	return cfg->unknown == US_UNKNOWN_GENUINE ? genuine[kind] : US_CLASS_BACKSCATTER;
 }
 
-/* "user@example.com action=failed status=5.1.1 diag=smtp; 550 ..." per recipient. */
-static void add_dsn_details(const struct us_message *msg, struct us_verdict *v)
+/* Bounce details (bounce.h), and one X-Unscatter-Recipient line each. */
+static bool add_bounce_details(const struct us_config *cfg, const struct us_message *msg,
+			       struct us_verdict *v, const struct us_explain *ex, GError **error)
 {
-	for (guint i = 0; i < msg->dsn_recipients->len; i++) {
-		const struct us_dsn_recipient *r = g_ptr_array_index(msg->dsn_recipients, i);
-		const char *who = r->final_recipient ? r->final_recipient : r->original_recipient;
-		GString *line = g_string_new(who ? who : "(no recipient)");
-
-		if (r->action)
-			g_string_append_printf(line, " action=%s", r->action);
-		if (r->status)
-			g_string_append_printf(line, " status=%s", r->status);
-		if (r->diagnostic_code)
-			g_string_append_printf(line, " diagnostic=%s", r->diagnostic_code);
-		g_ptr_array_add(v->details, g_string_free(line, FALSE));
-	}
+	if (!us_bounce_details(cfg->rules_dir, msg, v->bounce, ex, error))
+		return false;
+	for (guint i = 0; i < v->bounce->len; i++)
+		g_ptr_array_add(v->details, us_bounce_line(g_ptr_array_index(v->bounce, i)));
+	return true;
 }
 
 bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
@@ -65,8 +59,10 @@ bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
 	v->kind = us_detect_kind(v->hits, ex);
 	if (v->kind != US_KIND_NONE)
 		v->provenance = us_provenance_decide(cfg, msg, v->provenance_evidence, ex);
-	if (v->kind == US_KIND_DSN)
-		add_dsn_details(msg, v);
+	if (v->kind == US_KIND_DSN && !add_bounce_details(cfg, msg, v, ex, error)) {
+		ok = false;
+		goto out;
+	}
 	v->klass = us_class_for(cfg, v->kind, v->provenance);
 	us_explain(ex, "verdict: class %s (kind %s, provenance %s%s%s%s)",
 		   us_class_name(v->klass), us_kind_name(v->kind),

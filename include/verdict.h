@@ -63,6 +63,7 @@ struct us_verdict {
 	GString *provenance_evidence;	/* one line, e.g. "relay soman.example.com in quoted Received" */
 	GArray *hits;			/* struct us_hit, in firing order */
 	GPtrArray *details;		/* char *, one line per failed recipient (DSN), owned */
+	GPtrArray *bounce;		/* struct us_bounce_recipient * (bounce.h), owned, kind dsn only */
 };
 
 void us_verdict_init(struct us_verdict *v);
