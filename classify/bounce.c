@@ -165,7 +165,8 @@ struct found {
 
 struct scan {
 	const char *text;
-	GArray *found;	/* struct found */
+	GArray *found;		/* struct found */
+	const char *to;		/* the bounce's To field: the original's sender, not a recipient */
 };
 
 static void on_recipient(const char *addr, size_t len, size_t after, void *data)
@@ -179,7 +180,8 @@ static void on_recipient(const char *addr, size_t len, size_t after, void *data)
 	char *a = g_strndup(addr, len);
 	f.address = bare_address(a);
 	g_free(a);
-	if (f.address == NULL || sc->found->len >= MAX_RECIPIENTS) {
+	if (f.address == NULL || sc->found->len >= MAX_RECIPIENTS ||
+	    (sc->to && strcasestr(sc->to, f.address))) {
 		g_free(f.address);
 		return;
 	}
@@ -219,14 +221,9 @@ static char *found_diagnostic(const char *text, size_t len, const GArray *found,
 		seen_text = seen_text || !blank;
 		end = nl ? line_end + 1 : stop;
 	}
-	return one_line(text + f->after, end - f->after, DIAG_MAX);
+	return one_line(text + f->line_start, end - f->line_start, DIAG_MAX);
 }
 
-/* The first HEAD_MAX bytes of the body text, on one line. */
-static char *body_head(const struct us_message *msg)
-{
-	return one_line(msg->body->str, msg->body->len, HEAD_MAX);
-}
 
 /* Decide R's reason with RT, on TEXT (R's diagnostic, or a stand-in). */
 static bool decide(struct us_reasons *rt, struct us_bounce_recipient *r, const char *text,
@@ -254,10 +251,58 @@ static void explain_recipient(const struct us_explain *ex, const struct us_bounc
 	g_free(line);
 }
 
-/* Recipients of the RFC 3464 fields. HEAD is the body text's start, used
- * to decide a recipient that has no diagnostic. */
+/* What the body text says: its recipient lines, their diagnostics, and
+ * whether it is a delay warning. */
+struct text_info {
+	GPtrArray *addresses;	/* char *, owned */
+	GPtrArray *diagnostics;	/* char * or NULL, owned, parallel */
+	bool delay;
+};
+
+static bool read_text(struct us_reasons *rt, const struct us_message *msg, size_t len,
+		      const char *head, struct text_info *ti, GError **error)
+{
+	struct scan sc = { msg->body->str, g_array_new(FALSE, FALSE, sizeof(struct found)),
+			   us_message_header(msg, "To") };
+	const char *subject = us_message_header(msg, "Subject");
+	char *delay_text = g_strdup_printf("%s\n%s", subject ? subject : "", head ? head : "");
+	bool ok;
+
+	ti->addresses = g_ptr_array_new_with_free_func(g_free);
+	ti->diagnostics = g_ptr_array_new_with_free_func(g_free);
+	ok = us_reasons_find_recipients(rt, msg->body->str, len, on_recipient, &sc, error) &&
+	     us_reasons_is_delay(rt, delay_text, strlen(delay_text), &ti->delay, error);
+	for (guint i = 0; i < sc.found->len; i++) {
+		g_ptr_array_add(ti->addresses, g_array_index(sc.found, struct found, i).address);
+		g_ptr_array_add(ti->diagnostics, found_diagnostic(msg->body->str, len, sc.found, i));
+	}
+	g_array_unref(sc.found);
+	g_free(delay_text);
+	return ok;
+}
+
+static void text_info_clear(struct text_info *ti)
+{
+	g_ptr_array_unref(ti->addresses);
+	g_ptr_array_unref(ti->diagnostics);
+}
+
+/* The body text's diagnostic for ADDRESS, or NULL. */
+static const char *text_diagnostic(const struct text_info *ti, const char *address)
+{
+	for (guint i = 0; address && i < ti->addresses->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(ti->addresses, i), address) == 0)
+			return g_ptr_array_index(ti->diagnostics, i);
+	return NULL;
+}
+
+/* Recipients of the RFC 3464 fields. Their reason is decided on the
+ * Diagnostic-Code together with what the body text says of the same
+ * address (the SMTP command a reply answered, say), or on the body
+ * text's start when there is neither. */
 static bool from_fields(struct us_reasons *rt, const struct us_message *msg, const char *head,
-			GPtrArray *out, const struct us_explain *ex, GError **error)
+			const struct text_info *ti, GPtrArray *out, const struct us_explain *ex,
+			GError **error)
 {
 	for (guint i = 0; i < msg->dsn_recipients->len && i < MAX_RECIPIENTS; i++) {
 		const struct us_dsn_recipient *d = g_ptr_array_index(msg->dsn_recipients, i);
@@ -269,7 +314,8 @@ static bool from_fields(struct us_reasons *rt, const struct us_message *msg, con
 		r->address = who ? bare_address(who) : NULL;
 		r->action = d->action ? g_ascii_strdown(d->action, -1) : g_strdup("failed");
 		r->diagnostic = trimmed(d->diagnostic_code);
-		us_bounce_find_codes(r->diagnostic, &status, &r->code);
+		const char *said = text_diagnostic(ti, r->address);
+		us_bounce_find_codes(r->diagnostic ? r->diagnostic : said, &status, &r->code);
 		if (d->status) {
 			/* The field's code, of any class ("2.0.0" for a delivered recipient). */
 			char *field = trimmed(d->status);
@@ -283,60 +329,67 @@ static bool from_fields(struct us_reasons *rt, const struct us_message *msg, con
 			status = NULL;
 		}
 		g_free(status);
-		if (!decide(rt, r, r->diagnostic ? r->diagnostic : head, error))
+		/* A lone recipient's story is the whole notice. */
+		bool alone = msg->dsn_recipients->len == 1;
+		char *text = g_strjoin(" ", r->diagnostic ? r->diagnostic : "", said ? said : "",
+				       alone || !(r->diagnostic || said) ? head : "", NULL);
+		bool ok = decide(rt, r, text, error);
+		g_free(text);
+		if (!ok)
 			return false;
 		explain_recipient(ex, r);
 	}
 	return true;
 }
 
-/* Recipients named in the body text by the table's recipient lines. */
-static bool from_text(struct us_reasons *rt, const struct us_message *msg, const char *head,
+/* Recipients named in the body text; one without address if there is none. */
+static bool from_text(struct us_reasons *rt, const char *head, const struct text_info *ti,
 		      GPtrArray *out, const struct us_explain *ex, GError **error)
 {
-	size_t len = msg->body->len < SCAN_MAX ? msg->body->len : SCAN_MAX;
-	struct scan sc = { msg->body->str, g_array_new(FALSE, FALSE, sizeof(struct found)) };
-	bool ok, delay = false;
-	const char *subject = us_message_header(msg, "Subject");
-	char *delay_text = g_strdup_printf("%s\n%s", subject ? subject : "", head ? head : "");
+	for (guint i = 0; i == 0 || i < ti->addresses->len; i++) {
+		struct us_bounce_recipient *r = g_new0(struct us_bounce_recipient, 1);
 
-	ok = us_reasons_find_recipients(rt, msg->body->str, len, on_recipient, &sc, error) &&
-	     us_reasons_is_delay(rt, delay_text, strlen(delay_text), &delay, error);
-	g_free(delay_text);
-	for (guint i = 0; ok && i <= sc.found->len; i++) {
-		struct us_bounce_recipient *r;
-
-		if (i == sc.found->len && i > 0)
-			break;
-		r = g_new0(struct us_bounce_recipient, 1);
 		g_ptr_array_add(out, r);
 		r->from_text = true;
-		r->action = g_strdup(delay ? "delayed" : "failed");
-		if (i < sc.found->len) {
-			r->address = g_strdup(g_array_index(sc.found, struct found, i).address);
-			r->diagnostic = found_diagnostic(msg->body->str, len, sc.found, i);
+		r->action = g_strdup(ti->delay ? "delayed" : "failed");
+		if (i < ti->addresses->len) {
+			r->address = g_strdup(g_ptr_array_index(ti->addresses, i));
+			r->diagnostic = g_strdup(g_ptr_array_index(ti->diagnostics, i));
 		}
 		us_bounce_find_codes(r->diagnostic ? r->diagnostic : head, &r->status, &r->code);
-		ok = decide(rt, r, r->diagnostic ? r->diagnostic : head, error);
-		if (ok)
-			explain_recipient(ex, r);
+		if (!decide(rt, r, r->diagnostic ? r->diagnostic : head, error))
+			return false;
+		/* Nothing in its own lines: what the notice as a whole says. */
+		if (r->diagnostic && strcmp(r->reason, "undefined") == 0) {
+			g_clear_pointer(&r->reason, g_free);
+			g_clear_pointer(&r->reason_where, g_free);
+			if (!decide(rt, r, head, error))
+				return false;
+		}
+		explain_recipient(ex, r);
 	}
-	for (guint i = 0; i < sc.found->len; i++)
-		g_free(g_array_index(sc.found, struct found, i).address);
-	g_array_unref(sc.found);
-	return ok;
+	return true;
 }
 
 bool us_bounce_analyse(struct us_reasons *rt, const struct us_message *msg,
 		       GPtrArray *out, const struct us_explain *ex, GError **error)
 {
-	char *head = body_head(msg);
-	bool ok;
+	size_t len = msg->body->len < SCAN_MAX ? msg->body->len : SCAN_MAX;
+	struct text_info ti;
+	char *head;
 
-	if (msg->dsn_recipients->len > 0)
-		ok = from_fields(rt, msg, head, out, ex, error);
-	else
-		ok = from_text(rt, msg, head, out, ex, error);
+	/* The notice: the body text before a copy of the original. */
+	len = us_reasons_notice_length(rt, msg->body->str, len, error);
+	if (len == (size_t)-1)
+		return false;
+	head = one_line(msg->body->str, len, HEAD_MAX);
+	bool ok = read_text(rt, msg, len, head, &ti, error);
+
+	if (ok && msg->dsn_recipients->len > 0)
+		ok = from_fields(rt, msg, head, &ti, out, ex, error);
+	else if (ok)
+		ok = from_text(rt, head, &ti, out, ex, error);
+	text_info_clear(&ti);
 	g_free(head);
 	return ok;
 }

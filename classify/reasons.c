@@ -7,7 +7,7 @@
 #define REASONS_ERROR g_quark_from_static_string("us-reasons")
 #define NAME_MAX_LEN 40
 
-enum entry_type { E_ACTION, E_STATUS, E_TEXT, E_RECIPIENT, E_DELAY };
+enum entry_type { E_ACTION, E_STATUS, E_TEXT, E_RECIPIENT, E_DELAY, E_END, E_SKIP };
 
 struct entry {
 	enum entry_type type;
@@ -248,7 +248,7 @@ static char *parse_entry(struct parse *st, struct entry *e, char *rest)
 
 static char *parse_line(struct parse *st, char *line)
 {
-	static const char *const keywords[] = { "action", "status", "text", "recipient", "delay" };
+	static const char *const keywords[] = { "action", "status", "text", "recipient", "delay", "end", "skip" };
 	char *rest, *kw = next_word(line, &rest);
 
 	if (strcmp(kw, "reason") == 0)
@@ -523,10 +523,15 @@ bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t 
 			const regex_t *re;
 			regmatch_t m[2];
 
-			if (e->type != E_RECIPIENT)
+			if (e->type != E_RECIPIENT && e->type != E_SKIP)
 				continue;
 			if (!compile_or_fail(e, &re, error))
 				return false;
+			if (e->type == E_SKIP) {
+				if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
+					break;
+				continue;
+			}
 			if (tre_regnexec(re, p, n, 2, m, 0) == REG_OK && m[1].rm_so >= 0 &&
 			    m[1].rm_eo > m[1].rm_so) {
 				found(p + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so),
@@ -554,4 +559,31 @@ bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
 		*delay = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 	}
 	return true;
+}
+
+size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t len, GError **error)
+{
+	const char *p = text, *end = text + len;
+	bool any = false;
+
+	for (guint i = 0; i < rt->entries->len && !any; i++)
+		any = ((struct entry *)g_ptr_array_index(rt->entries, i))->type == E_END;
+	while (any && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		for (guint i = 0; n > 0 && i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			const regex_t *re;
+
+			if (e->type != E_END)
+				continue;
+			if (!compile_or_fail(e, &re, error))
+				return (size_t)-1;
+			if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
+				return (size_t)(p - text);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return len;
 }

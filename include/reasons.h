@@ -11,7 +11,11 @@
  *   recipient /RE/FLAGS       text bounces: a body line naming a failed recipient;
  *                             the first (...) group of RE captures the address
  *   delay /RE/FLAGS           text bounces: the message is a delay warning
- *                             (matched against the Subject and the body's start)
+ *                             (matched against the Subject and the notice)
+ *   skip /RE/FLAGS            text bounces: a body line that names no recipient
+ *                             (recipient and skip lines are tried in order per line)
+ *   end /RE/FLAGS             the notice ends before the first body line matching
+ *                             (where a copy of the original starts)
  *
  * action, status and text lines are tried in the order read (files in
  * name order, lines in file order); the first that holds gives the
@@ -83,5 +87,10 @@ bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t 
 /* Does TEXT match some delay line? */
 bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
 			 bool *delay, GError **error);
+
+/* Length of the notice at the start of TEXT: up to the first line that
+ * matches an end line, else LEN; (size_t)-1 with ERROR for a bad regex. */
+size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t len,
+				GError **error);
 
 #endif
