@@ -7,7 +7,7 @@
 #define REASONS_ERROR g_quark_from_static_string("us-reasons")
 #define NAME_MAX_LEN 40
 
-enum entry_type { E_ACTION, E_STATUS, E_TEXT, E_RECIPIENT, E_DELAY, E_END, E_SKIP };
+enum entry_type { E_ACTION, E_STATUS, E_TEXT, E_RECIPIENT, E_DELAY, E_END, E_SKIP, E_FALLBACK };
 
 struct entry {
 	enum entry_type type;
@@ -248,7 +248,8 @@ static char *parse_entry(struct parse *st, struct entry *e, char *rest)
 
 static char *parse_line(struct parse *st, char *line)
 {
-	static const char *const keywords[] = { "action", "status", "text", "recipient", "delay", "end", "skip" };
+	static const char *const keywords[] = { "action", "status", "text", "recipient", "delay", "end", "skip",
+						  "fallback-recipient" };
 	char *rest, *kw = next_word(line, &rest);
 
 	if (strcmp(kw, "reason") == 0)
@@ -373,7 +374,7 @@ bool us_reasons_load_dir(struct us_reasons *rt, const char *dir, GError **error)
 static const regex_t *entry_compile(struct entry *e)
 {
 	if (!e->compile_tried) {
-		int flags = e->cflags | (e->type == E_RECIPIENT ? 0 : REG_NOSUB);
+		int flags = e->cflags | (e->type == E_RECIPIENT || e->type == E_FALLBACK ? 0 : REG_NOSUB);
 		int rc = tre_regncomp(&e->re, e->regex, strlen(e->regex), flags);
 
 		e->compile_tried = true;
@@ -509,8 +510,11 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 	return true;
 }
 
-bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t len,
-				us_recipient_found found, void *data, GError **error)
+/* One pass of us_reasons_find_recipients() with the recipient lines of
+ * type WANTED (and the skip lines); *N counts the matches. */
+static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const char *text,
+			   size_t len, us_recipient_found found, void *data, unsigned *n_found,
+			   GError **error)
 {
 	const char *p = text, *end = text + len;
 
@@ -523,7 +527,7 @@ bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t 
 			const regex_t *re;
 			regmatch_t m[2];
 
-			if (e->type != E_RECIPIENT && e->type != E_SKIP)
+			if (e->type != wanted && e->type != E_SKIP)
 				continue;
 			if (!compile_or_fail(e, &re, error))
 				return false;
@@ -536,12 +540,23 @@ bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t 
 			    m[1].rm_eo > m[1].rm_so) {
 				found(p + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so),
 				      (size_t)(p - text) + (size_t)m[0].rm_eo, data);
+				(*n_found)++;
 				break;
 			}
 		}
 		p = nl ? nl + 1 : end;
 	}
 	return true;
+}
+
+bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t len,
+				us_recipient_found found, void *data, GError **error)
+{
+	unsigned n = 0;
+
+	if (!recipient_pass(rt, E_RECIPIENT, text, len, found, data, &n, error))
+		return false;
+	return n > 0 || recipient_pass(rt, E_FALLBACK, text, len, found, data, &n, error);
 }
 
 bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,

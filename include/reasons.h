@@ -12,6 +12,7 @@
  *                             the first (...) group of RE captures the address
  *   delay /RE/FLAGS           text bounces: the message is a delay warning
  *                             (matched against the Subject and the notice)
+ *   fallback-recipient /RE/FLAGS  the same, tried only when no recipient line found any
  *   skip /RE/FLAGS            text bounces: a body line that names no recipient
  *                             (recipient and skip lines are tried in order per line)
  *   end /RE/FLAGS             the notice ends before the first body line matching
@@ -79,8 +80,10 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
  * inside the scanned text) and the offset just after the matched part. */
 typedef void (*us_recipient_found)(const char *addr, size_t len, size_t after, void *data);
 
-/* Try the recipient lines on every line of TEXT (LEN bytes, LF endings),
- * the first that matches a line wins for it; call FOUND per match. */
+/* Try the recipient and skip lines on every line of TEXT (LEN bytes, LF
+ * endings): the first that matches a line wins for it; call FOUND per
+ * recipient match. If there was none, do the same with the
+ * fallback-recipient lines. */
 bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t len,
 				us_recipient_found found, void *data, GError **error);
 

@@ -19,8 +19,9 @@ if [ "${1:-}" = --batch ]; then
 	bin=$2 conf=$3 corpus=$4 part=$5
 	shift 5
 	for p in "$@"; do
+		# CRLF and CR-only messages pass through with their own line endings.
 		reasons=$("$bin" -c "$conf" -p <"$corpus/$p" 2>/dev/null |
-			sed -n '/^$/q;s/^X-Unscatter-Reason: //p' | tr -d '\r' | head -n 1)
+			sed 's/\r$//' | tr '\r' '\n' | sed -n '/^$/q;s/^X-Unscatter-Reason: //p' | head -n 1)
 		printf '%s\t%s\n' "$p" "${reasons:-none}" >>"$part.$$"
 	done
 	exit 0
