@@ -225,16 +225,42 @@ static char *found_diagnostic(const char *text, size_t len, const GArray *found,
 }
 
 
+/* TEXT with every word that contains "@" replaced by "@": addresses say
+ * nothing of the reason, and their local parts must not match a pattern
+ * ("filtered@example.com"). New string. */
+static char *mask_addresses(const char *text)
+{
+	static const char stops[] = " \t<>()[]\"',;";
+	GString *s = g_string_sized_new(strlen(text));
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, stops);
+		if (n == 0) {
+			g_string_append_c(s, *p++);
+			continue;
+		}
+		if (memchr(p, '@', n))
+			g_string_append_c(s, '@');
+		else
+			g_string_append_len(s, p, (gssize)n);
+		p += n;
+	}
+	return g_string_free(s, FALSE);
+}
+
 /* Decide R's reason with RT, on TEXT (R's diagnostic, or a stand-in). */
 static bool decide(struct us_reasons *rt, struct us_bounce_recipient *r, const char *text,
 		   GError **error)
 {
+	char *masked = mask_addresses(text ? text : "");
 	struct us_reason_query q = {
-		.action = r->action, .status = r->status, .code = r->code, .text = text,
+		.action = r->action, .status = r->status, .code = r->code, .text = masked,
 	};
 	const char *reason, *where;
+	bool ok = us_reasons_decide(rt, &q, &reason, &where, error);
 
-	if (!us_reasons_decide(rt, &q, &reason, &where, error))
+	g_free(masked);
+	if (!ok)
 		return false;
 	r->reason = g_strdup(reason);
 	r->reason_where = g_strdup(where);
