@@ -34,7 +34,7 @@ HEADERS = $(wildcard include/*.h)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 
-.PHONY: FORCE all check check-sanitize accuracy bench demo install uninstall clean
+.PHONY: FORCE all check check-sanitize accuracy reasons bench demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -73,6 +73,10 @@ check-sanitize:
 accuracy: $(BUILD)/unscatter
 	sh tests/accuracy.sh $(BUILD)/unscatter
 
+# Bounce reasons against the reasons Sisimai expects for the corpus.
+reasons: $(BUILD)/unscatter
+	sh tests/reasons.sh $(BUILD)/unscatter
+
 # One-shot timing over a set of corpus messages (not a test).
 bench: $(BUILD)/unscatter
 	sh tests/bench.sh $(BUILD)/unscatter
@@ -87,7 +91,7 @@ demo: $(BUILD)/unscatter
 install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
-	install -m 644 rules/*.rules $(DESTDIR)$(RULESDIR)/
+	install -m 644 rules/*.rules rules/*.reasons $(DESTDIR)$(RULESDIR)/
 	install -m 644 man/unscatter.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/unscatter.conf.5 man/unscatter-rules.5 $(DESTDIR)$(MANDIR)/man5/
 

@@ -412,6 +412,23 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems)
 	return n;
 }
 
+unsigned us_reasons_lint_dir(const char *dir, GPtrArray *problems)
+{
+	struct us_reasons *rt = us_reasons_new();
+	GError *error = NULL;
+	unsigned n;
+
+	if (us_reasons_load_dir(rt, dir, &error)) {
+		n = us_reasons_lint(rt, problems);
+	} else {
+		g_ptr_array_add(problems, g_strdup(error->message));
+		g_error_free(error);
+		n = 1;
+	}
+	us_reasons_free(rt);
+	return n;
+}
+
 /* Does CODE ("5.1.1" or "550") fit PATTERN ("5.1.*", "55*")? */
 static bool status_fits(const char *pattern, const char *code)
 {

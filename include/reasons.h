@@ -61,6 +61,10 @@ const char *us_reasons_describe(const struct us_reasons *rt, const char *name);
  * PROBLEMS (g_free'd) and return how many were appended. */
 unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems);
 
+/* Read DIR's reason tables and lint them as above; a file that does not
+ * parse is one problem ("FILE:LINE: what"). Returns the number of problems. */
+unsigned us_reasons_lint_dir(const char *dir, GPtrArray *problems);
+
 /* What is known of one failed (or delayed) recipient. Any member may be NULL. */
 struct us_reason_query {
 	const char *action;	/* "failed", "delayed", ... */
