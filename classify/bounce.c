@@ -355,10 +355,11 @@ static bool from_fields(struct us_reasons *rt, const struct us_message *msg, con
 			status = NULL;
 		}
 		g_free(status);
-		/* A lone recipient's story is the whole notice. */
+		/* A lone recipient's story is the whole notice; with several,
+		 * the notice may tell of another. */
 		bool alone = msg->dsn_recipients->len == 1;
 		char *text = g_strjoin(" ", r->diagnostic ? r->diagnostic : "", said ? said : "",
-				       alone || !(r->diagnostic || said) ? head : "", NULL);
+				       alone ? head : "", NULL);
 		bool ok = decide(rt, r, text, error);
 		g_free(text);
 		if (!ok)

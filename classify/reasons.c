@@ -30,6 +30,7 @@ struct us_reasons {
 	struct us_litscan *scan;	/* literals of text entries, ids = entry index; built on first decision */
 	GArray *found;			/* gboolean per entry, for the decision under way */
 	size_t files;
+	unsigned compilations;		/* regexes handed to TRE so far */
 };
 
 static void entry_free(gpointer p)
@@ -70,6 +71,7 @@ void us_reasons_free(struct us_reasons *rt)
 
 size_t us_reasons_count(const struct us_reasons *rt) { return rt->entries->len; }
 size_t us_reasons_files(const struct us_reasons *rt) { return rt->files; }
+unsigned us_reasons_compilations(const struct us_reasons *rt) { return rt->compilations; }
 
 const char *us_reasons_describe(const struct us_reasons *rt, const char *name)
 {
@@ -371,9 +373,10 @@ bool us_reasons_load_dir(struct us_reasons *rt, const char *dir, GError **error)
 /* ------------------------------------------------------------------ */
 /* Compiling and matching */
 
-static const regex_t *entry_compile(struct entry *e)
+static const regex_t *entry_compile(struct us_reasons *rt, struct entry *e)
 {
 	if (!e->compile_tried) {
+		rt->compilations++;
 		int flags = e->cflags | (e->type == E_RECIPIENT || e->type == E_FALLBACK ? 0 : REG_NOSUB);
 		int rc = tre_regncomp(&e->re, e->regex, strlen(e->regex), flags);
 
@@ -389,9 +392,10 @@ static const regex_t *entry_compile(struct entry *e)
 	return e->compiled ? &e->re : NULL;
 }
 
-static bool compile_or_fail(struct entry *e, const regex_t **re, GError **error)
+static bool compile_or_fail(struct us_reasons *rt, struct entry *e, const regex_t **re,
+			    GError **error)
 {
-	*re = entry_compile(e);
+	*re = entry_compile(rt, e);
 	if (*re == NULL)
 		g_set_error(error, REASONS_ERROR, 3, "%s: bad regex: %s", e->where, e->compile_error);
 	return *re != NULL;
@@ -403,7 +407,7 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems)
 
 	for (guint i = 0; i < rt->entries->len; i++) {
 		struct entry *e = g_ptr_array_index(rt->entries, i);
-		if (e->regex && entry_compile(e) == NULL) {
+		if (e->regex && entry_compile(rt, e) == NULL) {
 			g_ptr_array_add(problems, g_strdup_printf("%s: bad regex: %s", e->where,
 								  e->compile_error));
 			n++;
@@ -482,7 +486,7 @@ static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const 
 		*matched = true;
 		return true;
 	}
-	if (!compile_or_fail(e, &re, error))
+	if (!compile_or_fail(rt, e, &re, error))
 		return false;
 	*matched = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 	return true;
@@ -546,7 +550,7 @@ static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const 
 
 			if (e->type != wanted && e->type != E_SKIP)
 				continue;
-			if (!compile_or_fail(e, &re, error))
+			if (!compile_or_fail(rt, e, &re, error))
 				return false;
 			if (e->type == E_SKIP) {
 				if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
@@ -586,7 +590,7 @@ bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
 
 		if (e->type != E_DELAY)
 			continue;
-		if (!compile_or_fail(e, &re, error))
+		if (!compile_or_fail(rt, e, &re, error))
 			return false;
 		*delay = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 	}
@@ -610,7 +614,7 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 
 			if (e->type != E_END)
 				continue;
-			if (!compile_or_fail(e, &re, error))
+			if (!compile_or_fail(rt, e, &re, error))
 				return (size_t)-1;
 			if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
 				return (size_t)(p - text);

@@ -54,6 +54,9 @@ bool us_reasons_load_dir(struct us_reasons *rt, const char *dir, GError **error)
 size_t us_reasons_count(const struct us_reasons *rt);
 size_t us_reasons_files(const struct us_reasons *rt);
 
+/* How many regexes were handed to TRE so far (for tests of the laziness). */
+unsigned us_reasons_compilations(const struct us_reasons *rt);
+
 /* Description of reason NAME, or NULL if it is not declared. Borrowed. */
 const char *us_reasons_describe(const struct us_reasons *rt, const char *name);
 
