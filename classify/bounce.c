@@ -207,8 +207,12 @@ static char *found_diagnostic(const char *text, size_t len, const GArray *found,
 
 	if (stop < end)
 		stop = len;
-	/* The first blank line after some text ends it. */
+	/* The first blank line after some text below the recipient's own
+	 * line ends it. */
 	bool seen_text = false;
+	const char *own_end = memchr(text + end, '\n', stop - end);
+	if (own_end)
+		end = (size_t)(own_end - text) + 1;
 	while (end < stop && end - f->after < DIAG_MAX * 2) {
 		const char *nl = memchr(text + end, '\n', stop - end);
 		size_t line_end = nl ? (size_t)(nl - text) : stop;
@@ -225,9 +229,26 @@ static char *found_diagnostic(const char *text, size_t len, const GArray *found,
 }
 
 
-/* TEXT with every word that contains "@" replaced by "@": addresses say
- * nothing of the reason, and their local parts must not match a pattern
- * ("filtered@example.com"). New string. */
+/* Is the word at P (N bytes) a reply code: "550", "550-5.7.1", "5.7.1",
+ * "#5.7.1"? Multi-line replies repeat them inside the text. */
+static bool is_code_word(const char *p, size_t n)
+{
+	char *w = g_strndup(*p == '#' ? p + 1 : p, *p == '#' ? n - 1 : n);
+	size_t len = strlen(w), e;
+	bool code = false;
+
+	if (len >= 3 && basic_at(w, w) && (len == 3 || w[3] == '-' || w[3] == ' '))
+		code = len == 3 || ((e = enhanced_at(w, w + 4)) > 0 && 4 + e == len);
+	else if ((e = enhanced_at(w, w)) > 0)
+		code = e == len;
+	g_free(w);
+	return code;
+}
+
+/* TEXT with every word that contains "@" replaced by "@" (addresses say
+ * nothing of the reason, and their local parts must not match a pattern:
+ * "filtered@example.com"), and reply codes left out (their repetitions
+ * split the text of multi-line replies). New string. */
 static char *mask_addresses(const char *text)
 {
 	static const char stops[] = " \t<>()[]\"',;";
@@ -241,7 +262,7 @@ static char *mask_addresses(const char *text)
 		}
 		if (memchr(p, '@', n))
 			g_string_append_c(s, '@');
-		else
+		else if (!is_code_word(p, n))
 			g_string_append_len(s, p, (gssize)n);
 		p += n;
 	}
