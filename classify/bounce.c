@@ -264,6 +264,8 @@ static char *mask_addresses(const char *text)
 			g_string_append_c(s, '@');
 		else if (!is_code_word(p, n))
 			g_string_append_len(s, p, (gssize)n);
+		else if (p[n] == ' ' && (s->len == 0 || s->str[s->len - 1] == ' '))
+			n++;	/* no double blank where the code was */
 		p += n;
 	}
 	return g_string_free(s, FALSE);
