@@ -308,6 +308,34 @@ struct text_info {
 	bool delay;
 };
 
+static gint by_line_start(gconstpointer a, gconstpointer b)
+{
+	const struct found *x = a, *y = b;
+
+	return x->line_start < y->line_start ? -1 : x->line_start > y->line_start;
+}
+
+/* The first mention in the notice (LEN bytes of the body) of each address
+ * of MSG's delivery-status fields, in text order. */
+static void find_dsn_addresses(const struct us_message *msg, size_t len, struct scan *sc)
+{
+	char *notice = g_strndup(msg->body->str, len);
+
+	for (guint i = 0; i < msg->dsn_recipients->len && i < MAX_RECIPIENTS; i++) {
+		const struct us_dsn_recipient *d = g_ptr_array_index(msg->dsn_recipients, i);
+		const char *who = d->final_recipient ? d->final_recipient : d->original_recipient;
+		char *address = who ? bare_address(who) : NULL;
+		const char *at = address ? strcasestr(notice, address) : NULL;
+
+		if (at)
+			on_recipient(msg->body->str + (at - notice), strlen(address),
+				     (size_t)(at - notice) + strlen(address), sc);
+		g_free(address);
+	}
+	g_array_sort(sc->found, by_line_start);
+	g_free(notice);
+}
+
 static bool read_text(struct us_reasons *rt, const struct us_message *msg, size_t len,
 		      const char *head, struct text_info *ti, GError **error)
 {
@@ -319,8 +347,15 @@ static bool read_text(struct us_reasons *rt, const struct us_message *msg, size_
 
 	ti->addresses = g_ptr_array_new_with_free_func(g_free);
 	ti->diagnostics = g_ptr_array_new_with_free_func(g_free);
-	ok = us_reasons_find_recipients(rt, msg->body->str, len, on_recipient, &sc, error) &&
-	     us_reasons_is_delay(rt, delay_text, strlen(delay_text), &ti->delay, error);
+	if (msg->dsn_recipients->len > 0) {
+		/* The fields name the recipients and their action: only look
+		 * for where the notice mentions them. */
+		find_dsn_addresses(msg, len, &sc);
+		ok = true;
+	} else {
+		ok = us_reasons_find_recipients(rt, msg->body->str, len, on_recipient, &sc, error) &&
+		     us_reasons_is_delay(rt, delay_text, strlen(delay_text), &ti->delay, error);
+	}
 	for (guint i = 0; i < sc.found->len; i++) {
 		g_ptr_array_add(ti->addresses, g_array_index(sc.found, struct found, i).address);
 		g_ptr_array_add(ti->diagnostics, found_diagnostic(msg->body->str, len, sc.found, i));

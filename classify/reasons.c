@@ -19,6 +19,9 @@ struct entry {
 	bool exact;		/* the literal scan decides the regex */
 	bool any_literals;	/* false: always a candidate */
 	GPtrArray *literals;	/* char *, owned (E_TEXT) */
+	GPtrArray *pieces;	/* E_TEXT: struct entry *, the alternatives decided one by one
+				 * (owned), or just E itself (borrowed) */
+	guint id;		/* a piece's index in the literal scan */
 	bool compile_tried, compiled;
 	char *compile_error;
 	regex_t re;
@@ -27,8 +30,11 @@ struct entry {
 struct us_reasons {
 	GPtrArray *entries;		/* struct entry *, in order */
 	GHashTable *names;		/* reason name -> description (both owned) */
-	struct us_litscan *scan;	/* literals of text entries, ids = entry index; built on first decision */
-	GArray *found;			/* gboolean per entry, for the decision under way */
+	struct us_litscan *scan;	/* literals of all pieces, ids = piece ids; built on first decision */
+	GArray *found;			/* gboolean per piece id, for the decision under way */
+	struct us_litscan *line_scan;	/* literals of the line entries (recipient, skip, delay,
+					 * end), ids = entry index; built when first needed */
+	GArray *possible;		/* gboolean per entry: its literals occur in the text at hand */
 	size_t files;
 	unsigned compilations;		/* regexes handed to TRE so far */
 };
@@ -45,6 +51,8 @@ static void entry_free(gpointer p)
 	g_free(e->compile_error);
 	if (e->literals)
 		g_ptr_array_unref(e->literals);
+	if (e->pieces)
+		g_ptr_array_unref(e->pieces);
 	g_free(e);
 }
 
@@ -55,6 +63,7 @@ struct us_reasons *us_reasons_new(void)
 	rt->entries = g_ptr_array_new_with_free_func(entry_free);
 	rt->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	rt->found = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	rt->possible = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	return rt;
 }
 
@@ -65,6 +74,8 @@ void us_reasons_free(struct us_reasons *rt)
 	g_ptr_array_unref(rt->entries);
 	g_hash_table_unref(rt->names);
 	g_array_unref(rt->found);
+	g_array_unref(rt->possible);
+	us_litscan_free(rt->line_scan);
 	us_litscan_free(rt->scan);
 	g_free(rt);
 }
@@ -206,10 +217,11 @@ static char *use_reason(struct parse *st, struct entry *e, const char *name)
 	return NULL;
 }
 
+static char *analyse_text(struct entry *e);
+
 static char *parse_entry(struct parse *st, struct entry *e, char *rest)
 {
 	char *more, *word;
-	const char *syntax = NULL;
 
 	switch (e->type) {
 	case E_ACTION:
@@ -238,13 +250,51 @@ static char *parse_entry(struct parse *st, struct entry *e, char *rest)
 	char *problem = parse_regex(rest, &e->regex, &e->cflags);
 	if (problem)
 		return problem;
-	if (e->type != E_TEXT)
-		return NULL;
+	if (e->type != E_TEXT) {
+		/* Line entries: literals only, for a whole-text prefilter. */
+		const char *syntax = NULL;
+		e->literals = g_ptr_array_new_with_free_func(g_free);
+		e->any_literals = us_regex_analyse(e->regex, (e->cflags & REG_ICASE) != 0,
+						   e->literals, NULL, NULL, NULL, &syntax);
+		return syntax ? g_strdup_printf("bad regex: %s", syntax) : NULL;
+	}
+	return analyse_text(e);
+}
+
+/* Literals of E's regex, and its pieces: a long alternation is split, so
+ * that only the alternatives whose literals occur need compiling. */
+static char *analyse_text(struct entry *e)
+{
+	const char *syntax = NULL;
+	bool icase = (e->cflags & REG_ICASE) != 0;
+	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+
 	e->literals = g_ptr_array_new_with_free_func(g_free);
-	e->any_literals = us_regex_analyse(e->regex, (e->cflags & REG_ICASE) != 0, e->literals,
-					   NULL, &e->exact, NULL, &syntax);
-	if (syntax)
+	e->any_literals = us_regex_analyse(e->regex, icase, e->literals, NULL, &e->exact,
+					   parts, &syntax);
+	if (syntax) {
+		g_ptr_array_unref(parts);
 		return g_strdup_printf("bad regex: %s", syntax);
+	}
+	if (parts->len >= 2) {
+		e->pieces = g_ptr_array_new_with_free_func(entry_free);
+		for (guint i = 0; i < parts->len; i++) {
+			struct entry *p = g_new0(struct entry, 1);
+			p->type = E_TEXT;
+			p->where = g_strdup(e->where);
+			p->reason = e->reason;
+			p->regex = g_strdup(g_ptr_array_index(parts, i));
+			p->cflags = e->cflags;
+			p->literals = g_ptr_array_new_with_free_func(g_free);
+			p->any_literals = us_regex_analyse(p->regex, icase, p->literals, NULL,
+							   &p->exact, NULL, &syntax);
+			g_ptr_array_add(e->pieces, p);
+		}
+	} else {
+		e->pieces = g_ptr_array_new();
+		g_ptr_array_add(e->pieces, e);
+	}
+	g_ptr_array_unref(parts);
 	return NULL;
 }
 
@@ -321,9 +371,10 @@ bool us_reasons_parse(struct us_reasons *rt, const char *filename,
 		g_ptr_array_add(rt->entries, g_ptr_array_index(st.entries, i));
 	g_ptr_array_unref(st.entries);
 	rt->files++;
-	/* The literal scan is rebuilt with the new entries when next needed. */
+	/* The literal scans are rebuilt with the new entries when next needed. */
 	us_litscan_free(rt->scan);
-	rt->scan = NULL;
+	us_litscan_free(rt->line_scan);
+	rt->scan = rt->line_scan = NULL;
 	return true;
 }
 
@@ -407,9 +458,17 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems)
 
 	for (guint i = 0; i < rt->entries->len; i++) {
 		struct entry *e = g_ptr_array_index(rt->entries, i);
-		if (e->regex && entry_compile(rt, e) == NULL) {
-			g_ptr_array_add(problems, g_strdup_printf("%s: bad regex: %s", e->where,
-								  e->compile_error));
+		const char *problem = NULL;
+
+		if (e->regex && entry_compile(rt, e) == NULL)
+			problem = e->compile_error;
+		for (guint j = 0; !problem && e->pieces && j < e->pieces->len; j++) {
+			struct entry *p = g_ptr_array_index(e->pieces, j);
+			if (entry_compile(rt, p) == NULL)
+				problem = p->compile_error;
+		}
+		if (problem) {
+			g_ptr_array_add(problems, g_strdup_printf("%s: bad regex: %s", e->where, problem));
 			n++;
 		}
 	}
@@ -463,32 +522,42 @@ static void mark_found(unsigned id, void *data)
 
 static void build_scan(struct us_reasons *rt)
 {
+	guint id = 0;
+
 	rt->scan = us_litscan_new();
 	for (guint i = 0; i < rt->entries->len; i++) {
 		struct entry *e = g_ptr_array_index(rt->entries, i);
-		if (e->type == E_TEXT && e->any_literals)
-			for (guint j = 0; j < e->literals->len; j++)
-				us_litscan_add(rt->scan, g_ptr_array_index(e->literals, j), i);
+		for (guint j = 0; e->type == E_TEXT && j < e->pieces->len; j++) {
+			struct entry *p = g_ptr_array_index(e->pieces, j);
+			p->id = id++;
+			for (guint k = 0; p->any_literals && k < p->literals->len; k++)
+				us_litscan_add(rt->scan, g_ptr_array_index(p->literals, k), p->id);
+		}
 	}
-	g_array_set_size(rt->found, rt->entries->len);
+	g_array_set_size(rt->found, id);
 }
 
-/* Does the text entry E (index I) match TEXT? */
-static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const char *text,
+/* Does the text entry E match TEXT? Some piece must: one whose literals
+ * do not occur cannot, one that is plain text does when they occur, and
+ * any other is compiled (once) and run. */
+static bool text_matches(struct us_reasons *rt, struct entry *e, const char *text,
 			 size_t len, bool *matched, GError **error)
 {
-	const regex_t *re;
-
 	*matched = false;
-	if (e->any_literals && !g_array_index(rt->found, gboolean, i))
-		return true;
-	if (e->any_literals && e->exact) {
-		*matched = true;
-		return true;
+	for (guint j = 0; !*matched && j < e->pieces->len; j++) {
+		struct entry *p = g_ptr_array_index(e->pieces, j);
+		const regex_t *re;
+
+		if (p->any_literals && !g_array_index(rt->found, gboolean, p->id))
+			continue;
+		if (p->any_literals && p->exact) {
+			*matched = true;
+			break;
+		}
+		if (!compile_or_fail(rt, p, &re, error))
+			return false;
+		*matched = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 	}
-	if (!compile_or_fail(rt, e, &re, error))
-		return false;
-	*matched = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 	return true;
 }
 
@@ -516,7 +585,7 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 			hit = status_fits(e->arg, strchr(e->arg, '.') ? q->status : q->code);
 			break;
 		case E_TEXT:
-			if (len > 0 && !text_matches(rt, e, i, text, len, &hit, error))
+			if (len > 0 && !text_matches(rt, e, text, len, &hit, error))
 				return false;
 			break;
 		default:
@@ -529,6 +598,33 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 		}
 	}
 	return true;
+}
+
+/* Which line entries can match some line of TEXT: those without literals,
+ * and those one of whose literals occurs in it (rt->possible). */
+static void mark_possible(struct us_reasons *rt, const char *text, size_t len)
+{
+	if (rt->line_scan == NULL) {
+		rt->line_scan = us_litscan_new();
+		for (guint i = 0; i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			if (e->type == E_TEXT || !e->regex || !e->any_literals)
+				continue;
+			for (guint k = 0; k < e->literals->len; k++)
+				us_litscan_add(rt->line_scan, g_ptr_array_index(e->literals, k), i);
+		}
+	}
+	g_array_set_size(rt->possible, rt->entries->len);
+	for (guint i = 0; i < rt->entries->len; i++) {
+		struct entry *e = g_ptr_array_index(rt->entries, i);
+		g_array_index(rt->possible, gboolean, i) = e->regex && !e->any_literals;
+	}
+	us_litscan_run(rt->line_scan, text, len, mark_found, rt->possible);
+}
+
+static bool possible(const struct us_reasons *rt, guint i)
+{
+	return g_array_index(rt->possible, gboolean, i);
 }
 
 /* One pass of us_reasons_find_recipients() with the recipient lines of
@@ -548,7 +644,7 @@ static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const 
 			const regex_t *re;
 			regmatch_t m[2];
 
-			if (e->type != wanted && e->type != E_SKIP)
+			if ((e->type != wanted && e->type != E_SKIP) || !possible(rt, i))
 				continue;
 			if (!compile_or_fail(rt, e, &re, error))
 				return false;
@@ -575,6 +671,7 @@ bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t 
 {
 	unsigned n = 0;
 
+	mark_possible(rt, text, len);
 	if (!recipient_pass(rt, E_RECIPIENT, text, len, found, data, &n, error))
 		return false;
 	return n > 0 || recipient_pass(rt, E_FALLBACK, text, len, found, data, &n, error);
@@ -584,11 +681,12 @@ bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
 			 bool *delay, GError **error)
 {
 	*delay = false;
+	mark_possible(rt, text, len);
 	for (guint i = 0; !*delay && i < rt->entries->len; i++) {
 		struct entry *e = g_ptr_array_index(rt->entries, i);
 		const regex_t *re;
 
-		if (e->type != E_DELAY)
+		if (e->type != E_DELAY || !possible(rt, i))
 			continue;
 		if (!compile_or_fail(rt, e, &re, error))
 			return false;
@@ -602,8 +700,10 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 	const char *p = text, *end = text + len;
 	bool any = false;
 
+	mark_possible(rt, text, len);
 	for (guint i = 0; i < rt->entries->len && !any; i++)
-		any = ((struct entry *)g_ptr_array_index(rt->entries, i))->type == E_END;
+		any = ((struct entry *)g_ptr_array_index(rt->entries, i))->type == E_END &&
+		      possible(rt, i);
 	while (any && p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
@@ -612,7 +712,7 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 			struct entry *e = g_ptr_array_index(rt->entries, i);
 			const regex_t *re;
 
-			if (e->type != E_END)
+			if (e->type != E_END || !possible(rt, i))
 				continue;
 			if (!compile_or_fail(rt, e, &re, error))
 				return (size_t)-1;
