@@ -19,9 +19,9 @@ struct entry {
 	bool exact;		/* the literal scan decides the regex */
 	bool any_literals;	/* false: always a candidate */
 	GPtrArray *literals;	/* char *, owned (E_TEXT) */
-	GPtrArray *pieces;	/* E_TEXT: struct entry *, the alternatives decided one by one
-				 * (owned), or just E itself (borrowed) */
-	guint id;		/* a piece's index in the literal scan */
+	GPtrArray *pieces;	/* E_TEXT, once needed: struct entry *, the alternatives
+				 * decided one by one (owned), or just E itself (borrowed) */
+	struct us_litscan *piece_scan;	/* literals of the pieces, ids = index in PIECES */
 	bool compile_tried, compiled;
 	char *compile_error;
 	regex_t re;
@@ -30,8 +30,8 @@ struct entry {
 struct us_reasons {
 	GPtrArray *entries;		/* struct entry *, in order */
 	GHashTable *names;		/* reason name -> description (both owned) */
-	struct us_litscan *scan;	/* literals of all pieces, ids = piece ids; built on first decision */
-	GArray *found;			/* gboolean per piece id, for the decision under way */
+	struct us_litscan *scan;	/* literals of text entries, ids = entry index; built on first decision */
+	GArray *found;			/* gboolean per entry, for the decision under way */
 	struct us_litscan *line_scan;	/* literals of the line entries (recipient, skip, delay,
 					 * end), ids = entry index; built when first needed */
 	GArray *possible;		/* gboolean per entry: its literals occur in the text at hand */
@@ -53,6 +53,7 @@ static void entry_free(gpointer p)
 		g_ptr_array_unref(e->literals);
 	if (e->pieces)
 		g_ptr_array_unref(e->pieces);
+	us_litscan_free(e->piece_scan);
 	g_free(e);
 }
 
@@ -261,23 +262,33 @@ static char *parse_entry(struct parse *st, struct entry *e, char *rest)
 	return analyse_text(e);
 }
 
-/* Literals of E's regex, and its pieces: a long alternation is split, so
- * that only the alternatives whose literals occur need compiling. */
+/* Literals of E's regex (its pieces are made when first needed). */
 static char *analyse_text(struct entry *e)
 {
 	const char *syntax = NULL;
-	bool icase = (e->cflags & REG_ICASE) != 0;
-	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
 
 	e->literals = g_ptr_array_new_with_free_func(g_free);
-	e->any_literals = us_regex_analyse(e->regex, icase, e->literals, NULL, &e->exact,
-					   parts, &syntax);
-	if (syntax) {
-		g_ptr_array_unref(parts);
-		return g_strdup_printf("bad regex: %s", syntax);
-	}
+	e->any_literals = us_regex_analyse(e->regex, (e->cflags & REG_ICASE) != 0, e->literals,
+					   NULL, &e->exact, NULL, &syntax);
+	return syntax ? g_strdup_printf("bad regex: %s", syntax) : NULL;
+}
+
+/* E's pieces, made once: a long alternation is split, so that only the
+ * alternatives whose literals occur in a text need compiling; otherwise
+ * the one piece is E itself. */
+static void split_text(struct entry *e)
+{
+	bool icase = (e->cflags & REG_ICASE) != 0;
+	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+	const char *syntax = NULL;
+
+	if (e->pieces)
+		return;
+	if (!e->exact)
+		us_regex_analyse(e->regex, icase, NULL, NULL, NULL, parts, &syntax);
 	if (parts->len >= 2) {
 		e->pieces = g_ptr_array_new_with_free_func(entry_free);
+		e->piece_scan = us_litscan_new();
 		for (guint i = 0; i < parts->len; i++) {
 			struct entry *p = g_new0(struct entry, 1);
 			p->type = E_TEXT;
@@ -288,6 +299,8 @@ static char *analyse_text(struct entry *e)
 			p->literals = g_ptr_array_new_with_free_func(g_free);
 			p->any_literals = us_regex_analyse(p->regex, icase, p->literals, NULL,
 							   &p->exact, NULL, &syntax);
+			for (guint k = 0; p->any_literals && k < p->literals->len; k++)
+				us_litscan_add(e->piece_scan, g_ptr_array_index(p->literals, k), i);
 			g_ptr_array_add(e->pieces, p);
 		}
 	} else {
@@ -295,7 +308,6 @@ static char *analyse_text(struct entry *e)
 		g_ptr_array_add(e->pieces, e);
 	}
 	g_ptr_array_unref(parts);
-	return NULL;
 }
 
 static char *parse_line(struct parse *st, char *line)
@@ -462,6 +474,8 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems)
 
 		if (e->regex && entry_compile(rt, e) == NULL)
 			problem = e->compile_error;
+		if (e->type == E_TEXT)
+			split_text(e);
 		for (guint j = 0; !problem && e->pieces && j < e->pieces->len; j++) {
 			struct entry *p = g_ptr_array_index(e->pieces, j);
 			if (entry_compile(rt, p) == NULL)
@@ -522,42 +536,56 @@ static void mark_found(unsigned id, void *data)
 
 static void build_scan(struct us_reasons *rt)
 {
-	guint id = 0;
-
 	rt->scan = us_litscan_new();
 	for (guint i = 0; i < rt->entries->len; i++) {
 		struct entry *e = g_ptr_array_index(rt->entries, i);
-		for (guint j = 0; e->type == E_TEXT && j < e->pieces->len; j++) {
-			struct entry *p = g_ptr_array_index(e->pieces, j);
-			p->id = id++;
-			for (guint k = 0; p->any_literals && k < p->literals->len; k++)
-				us_litscan_add(rt->scan, g_ptr_array_index(p->literals, k), p->id);
-		}
+		for (guint k = 0; e->type == E_TEXT && e->any_literals && k < e->literals->len; k++)
+			us_litscan_add(rt->scan, g_ptr_array_index(e->literals, k), i);
 	}
-	g_array_set_size(rt->found, id);
+	g_array_set_size(rt->found, rt->entries->len);
 }
 
-/* Does the text entry E match TEXT? Some piece must: one whose literals
- * do not occur cannot, one that is plain text does when they occur, and
- * any other is compiled (once) and run. */
-static bool text_matches(struct us_reasons *rt, struct entry *e, const char *text,
+/* Does the text entry E (index I) match TEXT? Not if none of its literals
+ * occur; yes if they do and it is plain text; else some piece must: one
+ * whose literals do not occur cannot, a plain-text one does, and any
+ * other is compiled (once) and run. */
+static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const char *text,
 			 size_t len, bool *matched, GError **error)
 {
+	GArray *piece_found = NULL;
+
 	*matched = false;
+	if (e->any_literals && !g_array_index(rt->found, gboolean, i))
+		return true;
+	if (e->any_literals && e->exact) {
+		*matched = true;
+		return true;
+	}
+	split_text(e);
+	if (e->piece_scan) {
+		piece_found = g_array_new(FALSE, TRUE, sizeof(gboolean));
+		g_array_set_size(piece_found, e->pieces->len);
+		us_litscan_run(e->piece_scan, text, len, mark_found, piece_found);
+	}
 	for (guint j = 0; !*matched && j < e->pieces->len; j++) {
 		struct entry *p = g_ptr_array_index(e->pieces, j);
 		const regex_t *re;
 
-		if (p->any_literals && !g_array_index(rt->found, gboolean, p->id))
+		if (piece_found && p->any_literals && !g_array_index(piece_found, gboolean, j))
 			continue;
-		if (p->any_literals && p->exact) {
+		if (piece_found && p->any_literals && p->exact) {
 			*matched = true;
 			break;
 		}
-		if (!compile_or_fail(rt, p, &re, error))
+		if (!compile_or_fail(rt, p, &re, error)) {
+			if (piece_found)
+				g_array_unref(piece_found);
 			return false;
+		}
 		*matched = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 	}
+	if (piece_found)
+		g_array_unref(piece_found);
 	return true;
 }
 
@@ -585,7 +613,7 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 			hit = status_fits(e->arg, strchr(e->arg, '.') ? q->status : q->code);
 			break;
 		case E_TEXT:
-			if (len > 0 && !text_matches(rt, e, text, len, &hit, error))
+			if (len > 0 && !text_matches(rt, e, i, text, len, &hit, error))
 				return false;
 			break;
 		default:
