@@ -279,11 +279,12 @@ static char *analyse_text(struct entry *e)
 static void split_text(struct entry *e)
 {
 	bool icase = (e->cflags & REG_ICASE) != 0;
-	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
 	const char *syntax = NULL;
+	GPtrArray *parts;
 
 	if (e->pieces)
 		return;
+	parts = g_ptr_array_new_with_free_func(g_free);
 	if (!e->exact)
 		us_regex_analyse(e->regex, icase, NULL, NULL, NULL, parts, &syntax);
 	if (parts->len >= 2) {
