@@ -600,7 +600,8 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 	*where = NULL;
 	if (rt->scan == NULL)
 		build_scan(rt);
-	memset(rt->found->data, 0, rt->found->len * sizeof(gboolean));
+	if (rt->found->len > 0)
+		memset(rt->found->data, 0, rt->found->len * sizeof(gboolean));
 	us_litscan_run(rt->scan, text, len, mark_found, rt->found);
 	for (guint i = 0; i < rt->entries->len; i++) {
 		struct entry *e = g_ptr_array_index(rt->entries, i);
