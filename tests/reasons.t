@@ -5,7 +5,7 @@
 #
 # The floor is what the shipped table reaches, rounded down; raise it as the
 # table improves, never lower it to let a change pass without saying why.
-AGREE_MIN=80.0     # % of the dsn-labelled messages with a Sisimai reason
+AGREE_MIN=81.0     # % of the dsn-labelled messages with a Sisimai reason
 MAX_DIAG=30
 
 . "$TOP/tests/lib.sh"
