@@ -9,7 +9,7 @@ AGREE_MIN=81.0     # % of the dsn-labelled messages with a Sisimai reason
 MAX_DIAG=30
 
 . "$TOP/tests/lib.sh"
-plan 4
+plan 5
 
 sh "$TOP/tests/reasons.sh" "$UNSCATTER" "$TMP/out" >"$TMP/report" 2>"$TMP/err"
 st=$?
@@ -36,3 +36,7 @@ is "$stray" "" "every reason given is declared by a reason line"
 # A confusion table and a list of disagreements are part of the report.
 grep -q '^confusion' "$TMP/report" && grep -q '^disagreements' "$TMP/report"
 is "$?" 0 "the report has the confusion and the disagreements"
+
+# The taxonomy in man/unscatter-rules.5 lists every declared reason.
+missing=$(for r in $declared; do grep -qx "\.It Cm $r" "$TOP/man/unscatter-rules.5" || echo "$r"; done)
+is "$missing" "" "every declared reason is documented in unscatter-rules(5)"
