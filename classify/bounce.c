@@ -169,6 +169,20 @@ struct scan {
 	const char *to;		/* the bounce's To field: the original's sender, not a recipient */
 };
 
+/* Does ADDRESS occur in FIELD as a whole address (not "b@x" in "bob@x")? */
+static bool names_address(const char *field, const char *address)
+{
+	size_t n = strlen(address);
+
+	for (const char *p = field; p && (p = strcasestr(p, address)) != NULL; p++) {
+		char before = p > field ? p[-1] : ' ', after = p[n];
+		if (!g_ascii_isalnum(before) && !strchr("._%+-", before) &&
+		    !g_ascii_isalnum(after) && !strchr(".-", after ? after : ' '))
+			return true;
+	}
+	return false;
+}
+
 static void on_recipient(const char *addr, size_t len, size_t after, void *data)
 {
 	struct scan *sc = data;
@@ -181,7 +195,7 @@ static void on_recipient(const char *addr, size_t len, size_t after, void *data)
 	f.address = bare_address(a);
 	g_free(a);
 	if (f.address == NULL || sc->found->len >= MAX_RECIPIENTS ||
-	    (sc->to && strcasestr(sc->to, f.address))) {
+	    (sc->to && names_address(sc->to, f.address))) {
 		g_free(f.address);
 		return;
 	}
@@ -197,8 +211,8 @@ static void on_recipient(const char *addr, size_t len, size_t after, void *data)
 	g_array_append_val(sc->found, f);
 }
 
-/* Diagnostic of found recipient I: the rest of its line and the lines
- * after it, up to a blank line, the next recipient line, or DIAG_MAX. */
+/* Diagnostic of found recipient I: its line and the lines after it, up
+ * to a blank line below them, the next recipient line, or DIAG_MAX. */
 static char *found_diagnostic(const char *text, size_t len, const GArray *found, guint i)
 {
 	const struct found *f = &g_array_index(found, struct found, i);

@@ -172,6 +172,12 @@ static void from_text(void)
 	ok(nth(list, 0)->from_text, "text: marked as from the text");
 	g_ptr_array_unref(list);
 
+	list = analyse(rt, "From: MAILER-DAEMON@example.org\nTo: Bob <bob@example.com>\n"
+		       "Subject: failure notice\n\n<b@example.com>:\nSorry, no mailbox here by that name.\n");
+	is_str(nth(list, 0)->address, "b@example.com",
+	       "text: an address inside the To field's address is still a recipient");
+	g_ptr_array_unref(list);
+
 	list = analyse(rt, "From: MAILER-DAEMON@example.org\nSubject: Warning\n\n"
 		       "Delivery to <w@example.net> is delayed; we will keep trying.\n");
 	is_int(list->len, 1, "delay: one entry without address (no recipient line matched)");
