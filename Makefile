@@ -56,14 +56,14 @@ endif
 # Every module but main; the unit tests link against these.
 MODULES = verdict explain message input mime quote prefilter rulecache rules relay config \
 	batv lists recipient storm harvest \
-	provenance detect classify output \
+	provenance detect reasons bounce classify output \
 	mbox walk scanout refile scan
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 
-.PHONY: FORCE all check check-sanitize accuracy bench bench-scan bench-compare bench-rules demo install uninstall clean
+.PHONY: FORCE all check check-sanitize accuracy reasons bench bench-scan bench-compare bench-rules demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -102,6 +102,10 @@ check-sanitize:
 accuracy: $(BUILD)/unscatter
 	sh tests/accuracy.sh $(BUILD)/unscatter
 
+# Bounce reasons against the reasons Sisimai expects for the corpus.
+reasons: $(BUILD)/unscatter
+	sh tests/reasons.sh $(BUILD)/unscatter
+
 # One-shot timing over a set of corpus messages (not a test).
 bench: $(BUILD)/unscatter
 	sh tests/bench.sh $(BUILD)/unscatter
@@ -134,7 +138,7 @@ demo: $(BUILD)/unscatter
 install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
-	install -m 644 rules/*.rules rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
+	install -m 644 rules/*.rules rules/*.reasons rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
 	# Builds the rules' cache (rulecache.h) beside them: one run on an
 	# empty message. Optional, so a failure does not fail the install.
 	-$(DESTDIR)$(BINDIR)/unscatter -c /dev/null -R $(DESTDIR)$(RULESDIR) -t </dev/null >/dev/null

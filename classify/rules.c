@@ -25,6 +25,7 @@
 #include <tre/tre.h>
 #include <sys/stat.h>
 #include "prefilter.h"
+#include "reasons.h"
 #include "rulecache.h"
 #include "rules.h"
 #include "rules-internal.h"
@@ -139,6 +140,10 @@ struct us_ruleset {
 	guint8 *candidate_bits;		/* per rule, during an evaluation */
 	GArray *candidates;		/* guint: this evaluation's */
 	bool broken;			/* a record did not decode */
+
+	/* The directory's reason tables (reasons.h): read on the first bounce
+	 * and kept, so a batch run reads them once per ruleset. */
+	struct us_reasons *reasons;
 };
 
 /* ------------------------------------------------------------------ */
@@ -314,6 +319,7 @@ static void ruleset_clear(struct us_ruleset *rs)
 		g_ptr_array_unref(rs->file_names);
 	if (rs->candidates)
 		g_array_unref(rs->candidates);
+	us_reasons_free(rs->reasons);
 	memset(rs, 0, sizeof *rs);
 }
 
@@ -331,6 +337,19 @@ void us_ruleset_free(struct us_ruleset *rs)
 		return;
 	ruleset_clear(rs);
 	g_free(rs);
+}
+
+struct us_reasons *us_ruleset_reasons(struct us_ruleset *rs, const char *dir, GError **error)
+{
+	if (rs->reasons == NULL) {
+		struct us_reasons *rt = us_reasons_new();
+		if (!us_reasons_load_dir(rt, dir, error)) {
+			us_reasons_free(rt);
+			return NULL;
+		}
+		rs->reasons = rt;
+	}
+	return rs->reasons;
 }
 
 void us_ruleset_set_reference(struct us_ruleset *rs, bool reference)
