@@ -1,5 +1,6 @@
 # unscatter - delivery-time classifier of bounces and other automated replies.
-# Plain make; dependencies found with pkg-config (Debian: libgmime-3.0-dev libtre-dev libcdb-dev).
+# Plain make; dependencies found with pkg-config (Debian: libgmime-3.0-dev libtre-dev
+# libcdb-dev, and libgpgme-dev libunistring-dev for the static link, see LINK).
 
 VERSION = 0.1
 
@@ -22,14 +23,40 @@ override CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-fstack-protector-strong $(CFLAGS)
 override CPPFLAGS := -Iinclude -I$(BUILD) -D_GNU_SOURCE \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS))
 # Do not load libraries nothing uses: every shared object costs start-up time.
 override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
+# GMime, GLib and their own dependencies cost about 1 ms of dynamic linking
+# per run (20 shared objects, thousands of symbol relocations). LINK=static
+# (the default) links the archives Debian's -dev packages ship for the
+# libraries of STATIC_LIBS, and the rest (libmount and what it needs:
+# Debian ships no libmount.a) dynamically; a library without its archive
+# stays dynamic too.
+# LINK=dynamic links every library dynamically.
+LINK ?= static
+STATIC_LIBS = gmime-3.0 gio-2.0 gobject-2.0 gmodule-2.0 glib-2.0 pcre2-8 ffi tre cdb \
+	gpgme assuan gpg-error z idn2 unistring
+ifeq ($(LINK),static)
+# GMime's .pc names gpgme and libidn2 but not what their archives need
+# in turn (libassuan, libunistring); their own .pc files do.
+PKG_LIBS := $(shell $(PKG_CONFIG) --static --libs $(PKGS)) \
+	$(shell $(PKG_CONFIG) --silence-errors --static --libs gpgme libidn2)
+STATIC_FOUND := $(foreach l,$(STATIC_LIBS),$(if $(wildcard $(shell $(CC) -print-file-name=lib$(l).a)),-l$(l)))
+DYNAMIC_LIBS := $(filter-out $(STATIC_FOUND),$(PKG_LIBS))
+# Every library left dynamic needs its .so (a -dev package may be missing,
+# e.g. libgpgme-dev): else everything is linked dynamically.
+DYNAMIC_MISSING := $(foreach l,$(patsubst -l%,%,$(filter-out -lm -ldl -lpthread,$(filter -l%,$(DYNAMIC_LIBS)))),\
+	$(if $(wildcard $(shell $(CC) -print-file-name=lib$(l).so)),,$(l)))
+endif
+ifeq ($(LINK)$(strip $(DYNAMIC_MISSING)),static)
+LDLIBS += -Wl,-Bstatic $(filter $(STATIC_FOUND),$(PKG_LIBS)) -Wl,-Bdynamic $(DYNAMIC_LIBS)
+else
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS))
+endif
 
 # Every module but main; the unit tests link against these.
-MODULES = verdict explain message input mime quote prefilter rules relay config \
+MODULES = verdict explain message input mime quote prefilter rulecache rules relay config \
 	batv lists recipient storm harvest \
-	provenance detect classify output \
+	provenance detect reasons bounce classify output \
 	mbox walk scanout refile scan
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
@@ -44,7 +71,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy bench bench-scan demo install uninstall clean
+.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy reasons bench bench-scan bench-compare bench-rules demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -100,9 +127,27 @@ fuzz: fuzz-build
 accuracy: $(BUILD)/unscatter
 	sh tests/accuracy.sh $(BUILD)/unscatter
 
+# Bounce reasons against the reasons Sisimai expects for the corpus.
+reasons: $(BUILD)/unscatter
+	sh tests/reasons.sh $(BUILD)/unscatter
+
 # One-shot timing over a set of corpus messages (not a test).
 bench: $(BUILD)/unscatter
 	sh tests/bench.sh $(BUILD)/unscatter
+
+# Benchmarks in bench/ (not tests): side by side with SpamAssassin VBounce
+# (installs it from Debian when missing), and time against rule count.
+$(BUILD)/bench/runmany: bench/runmany.c | $(BUILD)/bench
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+bench-compare: $(BUILD)/unscatter $(BUILD)/bench/runmany
+	sh bench/compare-sa.sh $(BUILD)/unscatter
+
+bench-rules: $(BUILD)/unscatter $(BUILD)/bench/runmany
+	sh bench/rules-scaling.sh $(BUILD)/unscatter
 
 # Batch throughput of "unscatter scan" over the whole corpus (not a test).
 bench-scan: $(BUILD)/unscatter
@@ -118,7 +163,10 @@ demo: $(BUILD)/unscatter
 install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
-	install -m 644 rules/*.rules rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
+	install -m 644 rules/*.rules rules/*.reasons rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
+	# Builds the rules' cache (rulecache.h) beside them: one run on an
+	# empty message. Optional, so a failure does not fail the install.
+	-$(DESTDIR)$(BINDIR)/unscatter -c /dev/null -R $(DESTDIR)$(RULESDIR) -t </dev/null >/dev/null
 	install -m 644 man/unscatter.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/unscatter.conf.5 man/unscatter-rules.5 $(DESTDIR)$(MANDIR)/man5/
 
@@ -130,3 +178,4 @@ uninstall:
 
 clean:
 	rm -rf build build-san build-fuzz
+	rm -f rules/.unscatter-rules.cache rules/.unscatter-rules.cache.*

@@ -1,8 +1,10 @@
 /* classify.c - the shared path: parse, detect, provenance, class. */
+#include "bounce.h"
 #include "classify.h"
 #include "detect.h"
 #include "mime.h"
 #include "provenance.h"
+#include "reasons.h"
 
 enum us_class us_class_for(const struct us_config *cfg, enum us_kind kind,
 			   enum us_provenance prov)
@@ -26,22 +28,23 @@ enum us_class us_class_for(const struct us_config *cfg, enum us_kind kind,
 	return cfg->unknown == US_UNKNOWN_GENUINE ? genuine[kind] : US_CLASS_BACKSCATTER;
 }
 
-/* "user@example.com action=failed status=5.1.1 diag=smtp; 550 ..." per recipient. */
-static void add_dsn_details(const struct us_message *msg, struct us_verdict *v)
+/* Bounce details (bounce.h), and one X-Unscatter-Recipient line each. */
+static bool add_bounce_details(const struct us_config *cfg, struct us_ruleset *rules,
+			       const struct us_message *msg, struct us_verdict *v,
+			       const struct us_explain *ex, GError **error)
 {
-	for (guint i = 0; i < msg->dsn_recipients->len; i++) {
-		const struct us_dsn_recipient *r = g_ptr_array_index(msg->dsn_recipients, i);
-		const char *who = r->final_recipient ? r->final_recipient : r->original_recipient;
-		GString *line = g_string_new(who ? who : "(no recipient)");
+	/* Only bounces pay for reading the reason tables, once per ruleset. */
+	struct us_reasons *rt = us_ruleset_reasons(rules, cfg->rules_dir, error);
 
-		if (r->action)
-			g_string_append_printf(line, " action=%s", r->action);
-		if (r->status)
-			g_string_append_printf(line, " status=%s", r->status);
-		if (r->diagnostic_code)
-			g_string_append_printf(line, " diagnostic=%s", r->diagnostic_code);
-		g_ptr_array_add(v->details, g_string_free(line, FALSE));
-	}
+	if (rt == NULL)
+		return false;
+	if (us_reasons_files(rt) == 0)
+		us_explain(ex, "bounce: no .reasons file in %s; every reason is undefined", cfg->rules_dir);
+	if (!us_bounce_analyse(rt, msg, v->bounce, ex, error))
+		return false;
+	for (guint i = 0; i < v->bounce->len; i++)
+		g_ptr_array_add(v->details, us_bounce_line(g_ptr_array_index(v->bounce, i)));
+	return true;
 }
 
 bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
@@ -66,8 +69,10 @@ bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
 	if (v->kind != US_KIND_NONE)
 		v->provenance = us_provenance_decide(cfg, msg, v->provenance_evidence,
 						     v->evidence, ex);
-	if (v->kind == US_KIND_DSN)
-		add_dsn_details(msg, v);
+	if (v->kind == US_KIND_DSN && !add_bounce_details(cfg, rules, msg, v, ex, error)) {
+		ok = false;
+		goto out;
+	}
 	v->klass = us_class_for(cfg, v->kind, v->provenance);
 	us_explain(ex, "verdict: class %s (kind %s, provenance %s%s%s%s)",
 		   us_class_name(v->klass), us_kind_name(v->kind),

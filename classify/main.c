@@ -21,6 +21,7 @@
 #include "mime.h"
 #include "output.h"
 #include "recipient.h"
+#include "reasons.h"
 #include "rules.h"
 #include "scan.h"
 
@@ -49,9 +50,9 @@ static const char usage_text[] =
 	"  -r, --recipient ADDR envelope recipient (default: $RECIPIENT, $ORIGINAL_RECIPIENT,\n"
 	"                       $ORIG_RECIPIENT, then X-Original-To, Delivered-To)\n"
 	"  -p, --passthrough    write the message to stdout with X-Unscatter-* headers\n"
-	"  -t, --terse          print 'CLASS KIND PROVENANCE' and exit 0\n"
+	"  -t, --terse          print 'CLASS KIND PROVENANCE [reason=... ...]' and exit 0\n"
 	"  -e, --explain        explain every rule and piece of evidence on stderr\n"
-	"      --lint-rules DIR check every rule file in DIR and exit\n"
+	"      --lint-rules DIR check every rule file and reason table in DIR and exit\n"
 	"  -V, --version        print the version and exit\n"
 	"  -h, --help           print this help and exit\n"
 	"\n"
@@ -193,7 +194,7 @@ static int lint_rules(const char *dir)
 		fprintf(stderr, "%s\n", error->message);
 		g_error_free(error);
 		status = EX_CONFIG;
-	} else if (us_ruleset_lint(rs, problems) > 0) {
+	} else if (us_ruleset_lint(rs, problems) + us_reasons_lint_dir(dir, problems) > 0) {
 		for (guint i = 0; i < problems->len; i++)
 			fprintf(stderr, "%s\n", (char *)g_ptr_array_index(problems, i));
 		status = EX_CONFIG;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include "bounce.h"
 #include "input.h"
 #include "output.h"
 
@@ -72,6 +73,21 @@ GPtrArray *us_output_headers(const struct us_verdict *v)
 	}
 	for (guint i = 0; i < v->evidence->len; i++)
 		g_ptr_array_add(out, make_field(OUR_PREFIX "Evidence", g_ptr_array_index(v->evidence, i)));
+	if (v->bounce->len > 0) {
+		/* Every distinct reason, the main recipient's first. */
+		GPtrArray *names = g_ptr_array_new();
+		g_ptr_array_add(names, us_bounce_main(v->bounce)->reason);
+		for (guint i = 0; i < v->bounce->len; i++) {
+			char *r = ((struct us_bounce_recipient *)g_ptr_array_index(v->bounce, i))->reason;
+			if (!g_ptr_array_find_with_equal_func(names, r, g_str_equal, NULL))
+				g_ptr_array_add(names, r);
+		}
+		g_ptr_array_add(names, NULL);
+		char *list = g_strjoinv(", ", (char **)names->pdata);
+		g_ptr_array_add(out, make_field(OUR_PREFIX "Reason", list));
+		g_free(list);
+		g_ptr_array_unref(names);
+	}
 	for (guint i = 0; i < v->details->len && i < DETAIL_HEADERS_MAX; i++)
 		g_ptr_array_add(out, make_field(OUR_PREFIX "Recipient",
 						g_ptr_array_index(v->details, i)));
@@ -80,8 +96,23 @@ GPtrArray *us_output_headers(const struct us_verdict *v)
 
 char *us_output_terse(const struct us_verdict *v)
 {
-	return g_strdup_printf("%s %s %s\n", us_class_name(v->klass),
-			       us_kind_name(v->kind), us_provenance_name(v->provenance));
+	GString *s = g_string_new(NULL);
+	const struct us_bounce_recipient *m = us_bounce_main(v->bounce);
+
+	g_string_printf(s, "%s %s %s", us_class_name(v->klass),
+			us_kind_name(v->kind), us_provenance_name(v->provenance));
+	/* After the three fixed words: NAME=VALUE fields of the main recipient. */
+	if (m) {
+		g_string_append_printf(s, " reason=%s action=%s", m->reason, m->action);
+		if (m->status)
+			g_string_append_printf(s, " status=%s", m->status);
+		if (m->code)
+			g_string_append_printf(s, " code=%s", m->code);
+		if (v->bounce->len > 1)
+			g_string_append_printf(s, " recipients=%u", v->bounce->len);
+	}
+	g_string_append_c(s, '\n');
+	return g_string_free(s, FALSE);
 }
 
 /* End of the physical line starting at P (after its line ending). */

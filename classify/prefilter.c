@@ -946,36 +946,73 @@ bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_err
 /* The hash table of groups starts this small (most scanners, one per
  * header name, hold a handful of literals) and doubles as groups come. */
 #define MIN_BUCKET_BITS 4
+#define MAX_BUCKET_BITS 16
 
+/* The scanner's run-time form is a handful of flat arrays of 32-bit
+ * numbers and one text buffer, with no pointers: the same layout works
+ * in memory and serialised (us_litscan_serialise), so a rule cache can
+ * hand a scanner to us_litscan_view() without rebuilding it. */
 struct literal {
-	const char *text;	/* lower-cased, in us_litscan.texts */
-	guint len;
-	guint slot;		/* dense index of the caller's id */
+	guint32 text;		/* offset of the lower-cased text in the texts */
+	guint32 len;
+	guint32 slot;		/* dense index of the caller's id */
+	guint32 unused;		/* 16 bytes: the binary search indexes by shifting */
 };
 
 struct group {
 	guint32 key;		/* the three bytes, folded */
-	guint next;		/* next group in the same bucket, or NONE */
-	guint *members;		/* literal indexes, sorted by text */
-	guint n_members, members_size;
+	guint32 next;		/* next group in the same bucket, or NONE */
+	guint32 first;		/* members [first, first + n) of the flat members */
+	guint32 n;		/* literal indexes, sorted by text */
 };
 
-/* A scanner is built for every one-shot run (one per field, and more
- * for the alternatives of candidate regexes), so adding a literal must
- * be cheap: plain arrays, and the texts in one chunk. */
+/* The arrays a run reads (owned by the scanner, or in a viewed blob). */
+struct flat {
+	const guint32 *buckets;		/* 1 << bucket_bits: first group, or NONE */
+	guint32 bucket_bits;
+	const struct group *groups;
+	guint32 n_groups;
+	const guint32 *members;
+	guint32 n_members;
+	const struct literal *literals;
+	guint32 n_literals;
+	const guint32 *ids;		/* slot -> caller's id */
+	guint32 n_ids;
+	const guint32 *shorts;		/* indexes of literals under 3 bytes */
+	guint32 n_short;
+	const char *texts;
+	guint32 texts_len;
+	bool trusted;			/* built here, not loaded: no index checks */
+};
+
+/* A scanner is built for every one-shot run without a rule cache (one
+ * per field, and more for the alternatives of candidate regexes), so
+ * adding a literal must be cheap: plain arrays, each group's members in
+ * an array of its own while building; a run first lays them out flat
+ * (once, until the next addition). */
 struct us_litscan {
-	GStringChunk *texts;
+	bool view;		/* a loaded blob; nothing below but FLAT is used */
+	guint32 *blob;		/* us_litscan_load()'s copy, if it made one */
+	bool damaged;		/* a run found the blob unsound */
+	guint8 *checked;	/* per group of a loaded blob: found sound */
+	GString *texts;		/* NUL-terminated lower-cased literals */
 	struct literal *literals;
 	guint n_literals, literals_size;
-	struct group *groups;
+	struct group *groups;	/* FIRST unused while building */
 	guint n_groups, groups_size;
-	unsigned *ids;		/* slot -> caller's id */
+	guint **group_members;	/* per group, sorted by text */
+	guint *group_sizes;	/* allocated size of each */
+	guint32 *ids;
 	guint n_ids, ids_size;
 	GHashTable *slots;	/* caller's id -> slot + 1 */
-	guint *short_literals;	/* indexes of literals under 3 bytes */
+	guint32 *shorts;
 	guint n_short, short_size;
-	guint *buckets;		/* first group, or NONE */
-	guint bucket_bits;	/* there are 1 << bucket_bits buckets */
+	guint32 *buckets;
+	guint bucket_bits;
+	/* The flat form, valid while !dirty. */
+	bool dirty;
+	guint32 *members;
+	struct flat flat;
 };
 
 /* Makes room in DATA (of *SIZE items of UNIT bytes) for NEEDED items. */
@@ -990,9 +1027,9 @@ static void *reserve(void *data, guint *size, guint needed, size_t unit)
 	return g_realloc_n(data, size2, unit);
 }
 
-static guint bucket_of(const struct us_litscan *ls, guint32 key)
+static guint bucket_of(guint bits, guint32 key)
 {
-	return (guint)((key * 2654435761u) >> (32 - ls->bucket_bits));
+	return (guint)((key * 2654435761u) >> (32 - bits));
 }
 
 static guchar fold_byte(guchar c)
@@ -1004,11 +1041,12 @@ struct us_litscan *us_litscan_new(void)
 {
 	struct us_litscan *ls = g_new0(struct us_litscan, 1);
 
-	ls->texts = g_string_chunk_new(256);
+	ls->texts = g_string_sized_new(256);
 	ls->slots = g_hash_table_new(g_direct_hash, g_direct_equal);
 	ls->bucket_bits = MIN_BUCKET_BITS;
-	ls->buckets = g_new(guint, 1u << ls->bucket_bits);
-	memset(ls->buckets, 0xFF, sizeof(guint) << ls->bucket_bits);	/* all NONE */
+	ls->buckets = g_new(guint32, 1u << ls->bucket_bits);
+	memset(ls->buckets, 0xFF, sizeof(guint32) << ls->bucket_bits);	/* all NONE */
+	ls->dirty = true;
 	return ls;
 }
 
@@ -1016,24 +1054,44 @@ void us_litscan_free(struct us_litscan *ls)
 {
 	if (ls == NULL)
 		return;
-	for (guint i = 0; i < ls->n_groups; i++)
-		g_free(ls->groups[i].members);
-	g_string_chunk_free(ls->texts);
-	g_free(ls->literals);
-	g_free(ls->groups);
-	g_free(ls->ids);
-	g_hash_table_unref(ls->slots);
-	g_free(ls->short_literals);
-	g_free(ls->buckets);
+	if (!ls->view) {
+		for (guint i = 0; i < ls->n_groups; i++)
+			g_free(ls->group_members[i]);
+		g_string_free(ls->texts, TRUE);
+		g_free(ls->literals);
+		g_free(ls->groups);
+		g_free(ls->group_members);
+		g_free(ls->group_sizes);
+		g_free(ls->ids);
+		g_hash_table_unref(ls->slots);
+		g_free(ls->shorts);
+		g_free(ls->buckets);
+		g_free(ls->members);
+	}
+	g_free(ls->blob);
+	g_free(ls->checked);
 	g_free(ls);
 }
 
-/* The group of literals starting with KEY, or NONE. */
-static guint find_group(const struct us_litscan *ls, guint32 key)
+static const char *text_of(const struct us_litscan *ls, guint index)
 {
-	for (guint g = ls->buckets[bucket_of(ls, key)]; g != NONE; g = ls->groups[g].next)
-		if (ls->groups[g].key == key)
+	return ls->texts->str + ls->literals[index].text;
+}
+
+/* The group of literals starting with KEY, or NONE; *DAMAGED set (and
+ * NONE) if a loaded blob leads out of bounds or round in circles. */
+static guint find_group(const struct flat *f, guint32 key, bool *damaged)
+{
+	guint steps = 0;
+
+	for (guint g = f->buckets[bucket_of(f->bucket_bits, key)]; g != NONE; g = f->groups[g].next) {
+		if (g >= f->n_groups || steps++ > f->n_groups) {
+			*damaged = true;
+			return NONE;
+		}
+		if (f->groups[g].key == key)
 			return g;
+	}
 	return NONE;
 }
 
@@ -1047,87 +1105,284 @@ static guint32 key3(const char *s)
 static void grow_buckets(struct us_litscan *ls)
 {
 	ls->bucket_bits++;
-	ls->buckets = g_renew(guint, ls->buckets, 1u << ls->bucket_bits);
-	memset(ls->buckets, 0xFF, sizeof(guint) << ls->bucket_bits);
+	ls->buckets = g_renew(guint32, ls->buckets, 1u << ls->bucket_bits);
+	memset(ls->buckets, 0xFF, sizeof(guint32) << ls->bucket_bits);
 	for (guint g = 0; g < ls->n_groups; g++) {
-		guint b = bucket_of(ls, ls->groups[g].key);
+		guint b = bucket_of(ls->bucket_bits, ls->groups[g].key);
 		ls->groups[g].next = ls->buckets[b];
 		ls->buckets[b] = g;
 	}
 }
 
+/* The building group with KEY, or NONE. */
+static guint find_building_group(const struct us_litscan *ls, guint32 key)
+{
+	for (guint g = ls->buckets[bucket_of(ls->bucket_bits, key)]; g != NONE; g = ls->groups[g].next)
+		if (ls->groups[g].key == key)
+			return g;
+	return NONE;
+}
+
 /* Files literal INDEX (3 bytes or more) in its group, in sorted place. */
 static void group_insert(struct us_litscan *ls, guint index)
 {
-	const char *text = ls->literals[index].text;
+	const char *text = text_of(ls, index);
 	guint32 key = key3(text);
-	guint g = find_group(ls, key);
+	guint g = find_building_group(ls, key);
 
 	if (g == NONE) {
+		guint size = ls->groups_size;
 		ls->groups = reserve(ls->groups, &ls->groups_size, ls->n_groups + 1, sizeof(struct group));
+		if (ls->groups_size != size) {
+			ls->group_members = g_renew(guint *, ls->group_members, ls->groups_size);
+			ls->group_sizes = g_renew(guint, ls->group_sizes, ls->groups_size);
+		}
 		g = ls->n_groups++;
-		ls->groups[g] = (struct group){ .key = key, .next = ls->buckets[bucket_of(ls, key)] };
-		ls->buckets[bucket_of(ls, key)] = g;
-		if (ls->n_groups > (1u << ls->bucket_bits) && ls->bucket_bits < 16)
+		guint b = bucket_of(ls->bucket_bits, key);
+		ls->groups[g] = (struct group){ .key = key, .next = ls->buckets[b] };
+		ls->group_members[g] = NULL;
+		ls->group_sizes[g] = 0;
+		ls->buckets[b] = g;
+		if (ls->n_groups > (1u << ls->bucket_bits) && ls->bucket_bits < MAX_BUCKET_BITS)
 			grow_buckets(ls);
 	}
 	struct group *group = &ls->groups[g];
-	guint lo = 0, hi = group->n_members;
+	guint *members = ls->group_members[g];
+	guint lo = 0, hi = group->n;
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		if (strcmp(ls->literals[group->members[mid]].text, text) <= 0)
+		if (strcmp(text_of(ls, members[mid]), text) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	group->members = reserve(group->members, &group->members_size, group->n_members + 1, sizeof(guint));
-	memmove(group->members + lo + 1, group->members + lo, (group->n_members - lo) * sizeof(guint));
-	group->members[lo] = index;
-	group->n_members++;
+	members = ls->group_members[g] = reserve(members, &ls->group_sizes[g], group->n + 1, sizeof(guint));
+	memmove(members + lo + 1, members + lo, (group->n - lo) * sizeof(guint));
+	members[lo] = index;
+	group->n++;
 }
 
 void us_litscan_add(struct us_litscan *ls, const char *literal, unsigned id)
 {
 	size_t len = strlen(literal);
-	char *text = g_string_chunk_insert_len(ls->texts, literal, (gssize)len);
 	guint index = ls->n_literals;
-	gpointer slot_plus_1 = g_hash_table_lookup(ls->slots, GUINT_TO_POINTER(id));
+	guint32 at = (guint32)ls->texts->len;
+	gpointer slot_plus_1;
 
+	g_return_if_fail(!ls->view);
+	slot_plus_1 = g_hash_table_lookup(ls->slots, GUINT_TO_POINTER(id));
+	g_string_append_len(ls->texts, literal, (gssize)len);
+	g_string_append_c(ls->texts, '\0');
 	for (size_t i = 0; i < len; i++)
-		text[i] = fold(text[i]);
+		ls->texts->str[at + i] = fold(ls->texts->str[at + i]);
 	/* Ids are the caller's (sparse, repeated); slots are dense so a
 	 * run can keep its "already reported" flags in a small array. */
 	if (slot_plus_1 == NULL) {
-		ls->ids = reserve(ls->ids, &ls->ids_size, ls->n_ids + 1, sizeof(unsigned));
+		ls->ids = reserve(ls->ids, &ls->ids_size, ls->n_ids + 1, sizeof(guint32));
 		ls->ids[ls->n_ids++] = id;
 		slot_plus_1 = GUINT_TO_POINTER(ls->n_ids);
 		g_hash_table_insert(ls->slots, GUINT_TO_POINTER(id), slot_plus_1);
 	}
 	ls->literals = reserve(ls->literals, &ls->literals_size, index + 1, sizeof(struct literal));
 	ls->literals[index] = (struct literal){
-		.text = text,
-		.len = (guint)len,
+		.text = at,
+		.len = (guint32)len,
 		.slot = GPOINTER_TO_UINT(slot_plus_1) - 1,
 	};
 	ls->n_literals++;
 	if (len >= 3) {
 		group_insert(ls, index);
 	} else {
-		ls->short_literals = reserve(ls->short_literals, &ls->short_size, ls->n_short + 1,
-					     sizeof(guint));
-		ls->short_literals[ls->n_short++] = index;
+		ls->shorts = reserve(ls->shorts, &ls->short_size, ls->n_short + 1, sizeof(guint32));
+		ls->shorts[ls->n_short++] = index;
 	}
+	ls->dirty = true;
 }
+
+/* Lays the groups' members out in one array and fills LS->flat. */
+static const struct flat *flatten(struct us_litscan *ls)
+{
+	guint32 n = 0;
+
+	if (ls->view || !ls->dirty)
+		return &ls->flat;
+	for (guint g = 0; g < ls->n_groups; g++)
+		n += ls->groups[g].n;
+	ls->members = g_renew(guint32, ls->members, n ? n : 1);
+	n = 0;
+	for (guint g = 0; g < ls->n_groups; g++) {
+		ls->groups[g].first = n;
+		for (guint i = 0; i < ls->groups[g].n; i++)
+			ls->members[n++] = ls->group_members[g][i];
+	}
+	ls->flat = (struct flat){
+		.buckets = ls->buckets,
+		.bucket_bits = ls->bucket_bits,
+		.groups = ls->groups,
+		.n_groups = ls->n_groups,
+		.members = ls->members,
+		.n_members = n,
+		.literals = ls->literals,
+		.n_literals = ls->n_literals,
+		.ids = ls->ids,
+		.n_ids = ls->n_ids,
+		.shorts = ls->shorts,
+		.n_short = ls->n_short,
+		.texts = ls->texts->str,
+		.texts_len = (guint32)ls->texts->len,
+		.trusted = true,
+	};
+	ls->dirty = false;
+	return &ls->flat;
+}
+
+/* ------------------------------------------------------------------ */
+/* Serialised form: a header of 32-bit numbers (magic, bucket_bits,
+ * n_groups, n_members, n_literals, n_ids, n_short, texts_len), then the
+ * arrays in that order, then the texts; native byte order (a cache is
+ * never shared between machines; the magic catches the other order). */
+
+#define BLOB_MAGIC 0x4c535331u	/* "LSS1" */
+#define BLOB_HEADER 8
+
+void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out)
+{
+	const struct flat *f = flatten((struct us_litscan *)ls);
+	guint32 head[BLOB_HEADER] = {
+		BLOB_MAGIC, f->bucket_bits, f->n_groups, f->n_members,
+		f->n_literals, f->n_ids, f->n_short, f->texts_len,
+	};
+
+	g_byte_array_append(out, (const guint8 *)head, sizeof head);
+	g_byte_array_append(out, (const guint8 *)f->buckets, (guint)(sizeof(guint32) << f->bucket_bits));
+	g_byte_array_append(out, (const guint8 *)f->groups, f->n_groups * (guint)sizeof(struct group));
+	g_byte_array_append(out, (const guint8 *)f->members, f->n_members * (guint)sizeof(guint32));
+	g_byte_array_append(out, (const guint8 *)f->literals, f->n_literals * (guint)sizeof(struct literal));
+	g_byte_array_append(out, (const guint8 *)f->ids, f->n_ids * (guint)sizeof(guint32));
+	g_byte_array_append(out, (const guint8 *)f->shorts, f->n_short * (guint)sizeof(guint32));
+	g_byte_array_append(out, (const guint8 *)f->texts, f->texts_len);
+}
+
+struct us_litscan *us_litscan_load(const void *blob, size_t len)
+{
+	guint32 *copy = NULL;
+	const guint32 *head = blob;
+	struct flat f;
+	size_t need;
+
+	if (len < sizeof(guint32) * BLOB_HEADER || len > G_MAXUINT32)
+		return NULL;
+	/* Read in place when aligned (rulecache.h can align it), so that
+	 * loading costs the same however many literals there are. */
+	if ((guintptr)blob % sizeof(guint32) != 0) {
+		head = copy = g_malloc(len);
+		memcpy(copy, blob, len);
+	}
+	if (head[0] != BLOB_MAGIC || head[1] < MIN_BUCKET_BITS || head[1] > MAX_BUCKET_BITS) {
+		g_free(copy);
+		return NULL;
+	}
+	f = (struct flat){
+		.bucket_bits = head[1], .n_groups = head[2], .n_members = head[3],
+		.n_literals = head[4], .n_ids = head[5], .n_short = head[6], .texts_len = head[7],
+	};
+	/* In 64 bits, so that huge counts cannot wrap around. */
+	need = sizeof(guint32) * BLOB_HEADER + (sizeof(guint32) << f.bucket_bits) +
+	       (guint64)f.n_groups * sizeof(struct group) + (guint64)f.n_members * sizeof(guint32) +
+	       (guint64)f.n_literals * sizeof(struct literal) + (guint64)f.n_ids * sizeof(guint32) +
+	       (guint64)f.n_short * sizeof(guint32) + f.texts_len;
+	if (need != len) {
+		g_free(copy);
+		return NULL;
+	}
+	const char *p = (const char *)head + sizeof(guint32) * BLOB_HEADER;
+	f.buckets = (const guint32 *)p;
+	p += sizeof(guint32) << f.bucket_bits;
+	f.groups = (const struct group *)p;
+	p += f.n_groups * sizeof(struct group);
+	f.members = (const guint32 *)p;
+	p += f.n_members * sizeof(guint32);
+	f.literals = (const struct literal *)p;
+	p += f.n_literals * sizeof(struct literal);
+	f.ids = (const guint32 *)p;
+	p += f.n_ids * sizeof(guint32);
+	f.shorts = (const guint32 *)p;
+	p += f.n_short * sizeof(guint32);
+	f.texts = p;
+
+	/* The groups are checked as a run first needs each (a check of
+	 * them all here would cost as much as the literals). */
+	struct us_litscan *ls = g_new0(struct us_litscan, 1);
+	ls->view = true;
+	ls->blob = copy;
+	ls->flat = f;
+	ls->checked = g_malloc0(f.n_groups ? f.n_groups : 1);
+	return ls;
+}
+
+bool us_litscan_damaged(const struct us_litscan *ls)
+{
+	return ls->damaged;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running */
 
 /* State of one run. */
 struct run {
-	const struct us_litscan *ls;
-	const struct literal *lits;
+	const struct flat *f;
+	guint8 *checked;	/* loaded blobs: per group, 1 once found sound */
+	bool damaged;		/* a loaded blob is unsound: stop */
 	guint8 *reported;	/* per slot */
 	guint remaining;	/* slots not yet reported */
 	void (*found)(unsigned id, void *data);
 	void *data;
 };
+
+/* Whether literal I of a loaded blob lies inside it and is a sound
+ * member of a group with KEY (3 bytes or more, starting with KEY). */
+static bool member_sound(const struct flat *f, guint32 i, guint32 key)
+{
+	const struct literal *lit;
+
+	if (i >= f->n_literals)
+		return false;
+	lit = &f->literals[i];
+	return lit->slot < f->n_ids && lit->text <= f->texts_len && lit->len <= f->texts_len - lit->text &&
+	       lit->len >= 3 && key3(f->texts + lit->text) == key;
+}
+
+/* Byte order of two literals as strcmp() sees them (they hold no NUL). */
+static int literal_order(const struct flat *f, const struct literal *a, const struct literal *b)
+{
+	guint32 n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(f->texts + a->text, f->texts + b->text, n);
+
+	return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Whether group G of a loaded blob is sound: its members inside the
+ * blob, each of its key, in sorted order; then a run can treat it as if
+ * built here. Checked once per group, when a run first needs it. */
+static bool group_sound(struct run *r, guint g)
+{
+	const struct flat *f = r->f;
+	const struct group *gr = &f->groups[g];
+
+	if (r->checked == NULL || r->checked[g])
+		return true;
+	if (gr->first > f->n_members || gr->n > f->n_members - gr->first)
+		return false;
+	const guint32 *m = f->members + gr->first;
+	for (guint i = 0; i < gr->n; i++) {
+		if (!member_sound(f, m[i], gr->key))
+			return false;
+		if (i > 0 && literal_order(f, &f->literals[m[i - 1]], &f->literals[m[i]]) > 0)
+			return false;
+	}
+	r->checked[g] = 1;
+	return true;
+}
 
 static void report(struct run *r, const struct literal *lit)
 {
@@ -1135,7 +1390,7 @@ static void report(struct run *r, const struct literal *lit)
 		return;
 	r->reported[lit->slot] = 1;
 	r->remaining--;
-	r->found(r->ls->ids[lit->slot], r->data);
+	r->found(r->f->ids[lit->slot], r->data);
 }
 
 /* Case-insensitive comparison of N text bytes with a lower-case literal. */
@@ -1149,12 +1404,23 @@ static bool folded_equal(const char *text, const char *lit, size_t n)
 
 static void scan_short(struct run *r, const char *text, size_t len)
 {
-	for (guint i = 0; i < r->ls->n_short; i++) {
-		const struct literal *lit = &r->lits[r->ls->short_literals[i]];
+	const struct flat *f = r->f;
+
+	for (guint i = 0; i < f->n_short; i++) {
+		guint32 index = f->shorts[i];
+		if (r->checked) {
+			const struct literal *l = index < f->n_literals ? &f->literals[index] : NULL;
+			if (l == NULL || l->slot >= f->n_ids || l->text > f->texts_len ||
+			    l->len > f->texts_len - l->text) {
+				r->damaged = true;
+				return;
+			}
+		}
+		const struct literal *lit = &f->literals[index];
 		if (r->reported[lit->slot])
 			continue;
 		for (size_t at = 0; at + lit->len <= len; at++) {
-			if (folded_equal(text + at, lit->text, lit->len)) {
+			if (folded_equal(text + at, f->texts + lit->text, lit->len)) {
 				report(r, lit);
 				break;
 			}
@@ -1164,12 +1430,15 @@ static void scan_short(struct run *r, const char *text, size_t len)
 
 /* First member in [LO, HI) whose byte D is above C (ABOVE) or at least
  * C (!ABOVE); every member there is longer than D bytes. */
-static guint bound(const struct run *r, const guint *members, guint lo, guint hi,
-		   size_t d, guchar c, bool above)
+static inline guint bound(const struct flat *f, const guint32 *members, guint lo, guint hi,
+			  size_t d, guchar c, bool above)
 {
+	const char *at_d = f->texts + d;	/* byte D of the literal at offset 0 */
+	const struct literal *lits = f->literals;
+
 	while (lo < hi) {
 		guint mid = lo + (hi - lo) / 2;
-		guchar m = (guchar)r->lits[members[mid]].text[d];
+		guchar m = (guchar)at_d[lits[members[mid]].text];
 		if (m < c || (above && m == c))
 			lo = mid + 1;
 		else
@@ -1181,45 +1450,57 @@ static guint bound(const struct run *r, const guint *members, guint lo, guint hi
 /* Reports every literal of GROUP that occurs at TEXT (AVAIL bytes left). */
 static void match_group(struct run *r, const struct group *group, const char *text, size_t avail)
 {
-	const guint *members = group->members;
-	guint lo = 0, hi = group->n_members;
+	const struct flat *f = r->f;
+	const guint32 *members = f->members + group->first;
+	guint lo = 0, hi = group->n;
 
 	/* Invariant: members [lo, hi) all begin with the first D bytes of
 	 * TEXT; sorted order puts those exactly D bytes long first. */
 	for (size_t d = 3; lo < hi; d++) {
-		while (lo < hi && r->lits[members[lo]].len == d)
-			report(r, &r->lits[members[lo++]]);
+		while (lo < hi && f->literals[members[lo]].len == d)
+			report(r, &f->literals[members[lo++]]);
 		if (lo == hi || d == avail)
 			return;
 		guchar c = fold_byte((guchar)text[d]);
-		lo = bound(r, members, lo, hi, d, c, false);
-		hi = bound(r, members, lo, hi, d, c, true);
+		lo = bound(f, members, lo, hi, d, c, false);
+		hi = bound(f, members, lo, hi, d, c, true);
 	}
 }
 
 void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 		    void (*found)(unsigned id, void *data), void *data)
 {
+	/* Laying out is not a visible change: LS stays logically const. */
+	const struct flat *f = flatten((struct us_litscan *)ls);
 	struct run r = {
-		.ls = ls,
-		.lits = ls->literals,
-		.remaining = ls->n_ids,
+		.f = f,
+		.checked = f->trusted ? NULL : ls->checked,
+		.remaining = f->n_ids,
 		.found = found,
 		.data = data,
 	};
+	guint8 local[256];
 	guint32 key = 0;
 
-	if (r.remaining == 0)
+	if (r.remaining == 0 || ls->damaged)
 		return;
-	r.reported = g_new0(guint8, ls->n_ids);
+	r.reported = f->n_ids <= sizeof local ? local : g_malloc(f->n_ids);
+	memset(r.reported, 0, f->n_ids);
 	scan_short(&r, text, len);
 	if (len >= 2)
 		key = (guint32)fold_byte((guchar)text[0]) << 8 | fold_byte((guchar)text[1]);
-	for (size_t i = 0; i + 3 <= len && r.remaining > 0; i++) {
+	for (size_t i = 0; i + 3 <= len && r.remaining > 0 && !r.damaged; i++) {
 		key = (key << 8 | fold_byte((guchar)text[i + 2])) & 0xFFFFFFu;
-		guint g = find_group(ls, key);
-		if (g != NONE)
-			match_group(&r, &ls->groups[g], text + i, len - i);
+		guint g = find_group(f, key, &r.damaged);
+		if (g == NONE)
+			continue;
+		if (!group_sound(&r, g))
+			r.damaged = true;
+		else
+			match_group(&r, &f->groups[g], text + i, len - i);
 	}
-	g_free(r.reported);
+	if (r.reported != local)
+		g_free(r.reported);
+	if (r.damaged)
+		((struct us_litscan *)ls)->damaged = true;
 }

@@ -23,9 +23,13 @@
  *     bounce-subject tests, and their bounce phrases. */
 #include <string.h>
 #include <tre/tre.h>
+#include <sys/stat.h>
 #include "prefilter.h"
+#include "reasons.h"
+#include "rulecache.h"
 #include "rules.h"
 #include "rules-internal.h"
+#include "paths.h"
 
 #define RULES_ERROR g_quark_from_static_string("unscatter-rules")
 
@@ -70,6 +74,15 @@ struct unit {
 	GPtrArray *children;	/* struct unit *, owned by the ruleset */
 	struct us_litscan *child_scan;	/* ids are indexes in CHILDREN */
 
+	/* Made from a cache record: the rules (indexes, as 32-bit numbers
+	 * in the cache, unaligned) whose first literal-carrying =~
+	 * condition this is; they are candidates only if it was found. */
+	const guchar *first_of;
+	guint n_first_of;
+	/* And the ids of its children, if the cache split it. */
+	const guchar *cached_children;
+	guint n_cached_children;
+
 	/* State in the evaluation numbered SERIAL (stale otherwise). */
 	unsigned serial;
 	bool found;		/* a literal occurred (always, without literals) */
@@ -113,6 +126,24 @@ struct us_ruleset {
 	unsigned serial;	/* of the current (or last) evaluation */
 	bool reference;		/* us_ruleset_set_reference() */
 	unsigned compilations;	/* regexes handed to TRE so far */
+
+	/* Loaded from a cache (rulecache.h, "Cache" below): while FROZEN,
+	 * RULES and UNITS are as long as the cache says but hold NULL for
+	 * what has not been made from its record yet, NAMES and UNIT_INDEX
+	 * hold only what has, and SCAN holds the cache's scanners. */
+	bool frozen;
+	struct us_rulecache *cache;	/* kept open: literals point into it */
+	char *dir;			/* the rule directory it was loaded for */
+	GPtrArray *file_names;		/* const char *: base names, in the cache */
+	const guchar *always;		/* rules that are always candidates */
+	guint n_always;
+	guint8 *candidate_bits;		/* per rule, during an evaluation */
+	GArray *candidates;		/* guint: this evaluation's */
+	bool broken;			/* a record did not decode */
+
+	/* The directory's reason tables (reasons.h): read on the first bounce
+	 * and kept, so a batch run reads them once per ruleset. */
+	struct us_reasons *reasons;
 };
 
 /* ------------------------------------------------------------------ */
@@ -122,6 +153,8 @@ static void unit_free(gpointer data)
 {
 	struct unit *u = data;
 
+	if (u == NULL)
+		return;
 	if (u->compiled)
 		tre_regfree(&u->re);
 	g_free(u->compile_error);
@@ -156,6 +189,8 @@ static void rule_free(gpointer data)
 {
 	struct rule *r = data;
 
+	if (r == NULL)
+		return;
 	g_free(r->name);
 	g_free(r->describe);
 	g_ptr_array_unref(r->conditions);
@@ -256,23 +291,20 @@ static void scanners_free(struct scanners *sc)
 	g_free(sc);
 }
 
-struct us_ruleset *us_ruleset_new(void)
+/* Sets up RS's (zeroed) tables. */
+static void ruleset_init(struct us_ruleset *rs)
 {
-	struct us_ruleset *rs = g_new0(struct us_ruleset, 1);
-
 	rs->rules = g_ptr_array_new_with_free_func(rule_free);
 	rs->units = g_ptr_array_new_with_free_func(unit_free);
 	rs->unit_index = g_hash_table_new(key_hash, key_equal);
 	rs->literals = g_string_chunk_new(4096);
 	rs->names = g_hash_table_new(g_str_hash, g_str_equal);
 	rs->files = g_ptr_array_new_with_free_func(g_free);
-	return rs;
 }
 
-void us_ruleset_free(struct us_ruleset *rs)
+/* Frees everything RS holds but RS itself, zeroing it. */
+static void ruleset_clear(struct us_ruleset *rs)
 {
-	if (rs == NULL)
-		return;
 	scanners_free(rs->scan);
 	g_hash_table_unref(rs->names);
 	g_ptr_array_unref(rs->rules);
@@ -280,12 +312,54 @@ void us_ruleset_free(struct us_ruleset *rs)
 	g_ptr_array_unref(rs->units);
 	g_string_chunk_free(rs->literals);
 	g_ptr_array_unref(rs->files);
+	us_rulecache_close(rs->cache);
+	g_free(rs->dir);
+	g_free(rs->candidate_bits);
+	if (rs->file_names)
+		g_ptr_array_unref(rs->file_names);
+	if (rs->candidates)
+		g_array_unref(rs->candidates);
+	us_reasons_free(rs->reasons);
+	memset(rs, 0, sizeof *rs);
+}
+
+struct us_ruleset *us_ruleset_new(void)
+{
+	struct us_ruleset *rs = g_new0(struct us_ruleset, 1);
+
+	ruleset_init(rs);
+	return rs;
+}
+
+void us_ruleset_free(struct us_ruleset *rs)
+{
+	if (rs == NULL)
+		return;
+	ruleset_clear(rs);
 	g_free(rs);
+}
+
+struct us_reasons *us_ruleset_reasons(struct us_ruleset *rs, const char *dir, GError **error)
+{
+	if (rs->reasons == NULL) {
+		struct us_reasons *rt = us_reasons_new();
+		if (!us_reasons_load_dir(rt, dir, error)) {
+			us_reasons_free(rt);
+			return NULL;
+		}
+		rs->reasons = rt;
+	}
+	return rs->reasons;
 }
 
 void us_ruleset_set_reference(struct us_ruleset *rs, bool reference)
 {
 	rs->reference = reference;
+}
+
+bool us_ruleset_cached(const struct us_ruleset *rs)
+{
+	return rs->cache != NULL;
 }
 
 unsigned us_ruleset_compilations(const struct us_ruleset *rs)
@@ -295,15 +369,13 @@ unsigned us_ruleset_compilations(const struct us_ruleset *rs)
 
 size_t us_ruleset_count(const struct us_ruleset *rs)
 {
+	/* Frozen, the array has a slot for every rule, made or not. */
 	return rs->rules->len;
 }
 
-const char *us_ruleset_describe(const struct us_ruleset *rs, const char *name)
-{
-	const struct rule *r = g_hash_table_lookup(rs->names, name);
-
-	return r ? r->describe : NULL;
-}
+/* Defined with the cache, below. */
+static bool thaw(struct us_ruleset *rs);
+static bool reload(struct us_ruleset *rs, GError **error);
 
 /* ------------------------------------------------------------------ */
 /* Parsing. Each line handler returns NULL or a g_malloc'd description
@@ -690,6 +762,13 @@ bool us_ruleset_parse(struct us_ruleset *rs, const char *filename,
 	 * line needs validating (every run reads every rule file). */
 	bool ascii = is_ascii(text, len);
 
+	if (!thaw(rs) && !reload(rs, error)) {
+		g_free(file);
+		g_ptr_array_unref(st.rules);
+		g_hash_table_unref(st.names);
+		return false;
+	}
+
 	st.units = g_ptr_array_new_with_free_func(unit_free);
 	st.unit_index = g_hash_table_new(key_hash, key_equal);
 	while (p < end && problem == NULL) {
@@ -734,27 +813,498 @@ static gint compare_names(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-bool us_ruleset_load_dir(struct us_ruleset *rs, const char *dir, GError **error)
-{
-	GError *io = NULL;
-	GDir *d = g_dir_open(dir, 0, &io);
-	GPtrArray *names;
-	const char *name;
-	bool ok = true;
+static struct scanners *scanners_build(const struct us_ruleset *rs);
+static void litscan_destroy(gpointer ls);
 
-	if (d == NULL) {
-		g_set_error(error, RULES_ERROR, 2, "%s: %s", dir, io->message);
-		g_error_free(io);
+/* ------------------------------------------------------------------ */
+/* Cache (rulecache.h). A one-shot run that parses every rule file and
+ * analyses every regex pays for each rule (about 50,000 instructions);
+ * with the cache it reads only the records of what the message needs.
+ * Records, all numbers 32-bit in this machine's order:
+ *   "c"                    rules, units, files
+ *   "f"                    the files' base names, each NUL-terminated
+ *   "a"                    rule indexes that are always candidates
+ *   "u" + unit id          field, cflags, flags (1 exact, 2 empty test,
+ *                          4 header, 8 tested), literals, rules; the rules'
+ *                          indexes (those whose first literal-carrying =~
+ *                          condition it is); children and their ids; then
+ *                          header, regex and literals, each NUL-terminated
+ *   "k" + unit id          scanner of its children's literals (aligned)
+ *   "r" + rule index       kind, score, has_score, file, line,
+ *                          conditions; per condition unit, negated, line;
+ *                          then name and describe, NUL-terminated
+ *   "n" + name             rule index
+ *   "s" + b|s|p            scanner of the body, sender, parts
+ *   "sh" + header (lower)  scanner of that header
+ * Units are those of the rules' conditions, then the alternatives the
+ * cache's writer split them into (unit_split(), done for all of them
+ * then, so that a cached run analyses no regex). */
+
+/* Bump when the layout or the meaning of a record changes. */
+#define CACHE_FORMAT 4
+#define UNIT_EXACT 1u
+#define UNIT_EMPTY_TEST 2u
+#define UNIT_HEADER 4u
+#define UNIT_TESTED 8u
+
+static void put32(GByteArray *b, guint32 v)
+{
+	g_byte_array_append(b, (const guint8 *)&v, sizeof v);
+}
+
+static void put_string(GByteArray *b, const char *str)
+{
+	g_byte_array_append(b, (const guint8 *)str, (guint)strlen(str) + 1);
+}
+
+static void put_record(struct us_rulecache_writer *w, char tag, guint32 n, const GByteArray *b)
+{
+	char key[5] = { tag };
+
+	memcpy(key + 1, &n, sizeof n);
+	us_rulecache_add(w, key, sizeof key, b->data, b->len);
+}
+
+/* The index of the unit of R's first =~ condition with literals, or -1. */
+static int first_literal_unit(const struct rule *r)
+{
+	for (guint j = 0; j < r->conditions->len; j++) {
+		const struct condition *c = g_ptr_array_index(r->conditions, j);
+		if (!c->negated && c->unit->literals->len > 0)
+			return (int)c->unit->id;
+	}
+	return -1;
+}
+
+static void put_scanner(struct us_rulecache_writer *w, const char *key, size_t klen,
+			const struct us_litscan *ls)
+{
+	GByteArray *b;
+
+	if (ls == NULL)
+		return;
+	b = g_byte_array_new();
+	us_litscan_serialise(ls, b);
+	us_rulecache_add_aligned(w, key, klen, b->data, b->len);
+	g_byte_array_unref(b);
+}
+
+static void unit_split(struct us_ruleset *rs, struct unit *u);
+
+/* Writes RS, just parsed from NAMES in DIR, as the cache with HEADER. */
+static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray *names,
+			const GString *header)
+{
+	struct us_rulecache_writer *w = us_rulecache_create(dir);
+	GByteArray *b;
+	GPtrArray *per_unit;
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (w == NULL)
+		return;
+	/* The scanners hold the tested units (the conditions') only. */
+	if (rs->scan == NULL)
+		rs->scan = scanners_build(rs);
+	/* Every split now; the array grows as children come, and they are
+	 * split in turn. */
+	for (guint i = 0; i < rs->units->len; i++)
+		unit_split(rs, g_ptr_array_index(rs->units, i));
+	b = g_byte_array_new();
+	put32(b, rs->rules->len);
+	put32(b, rs->units->len);
+	put32(b, names->len);
+	us_rulecache_add(w, "c", 1, b->data, b->len);
+	g_byte_array_set_size(b, 0);
+	for (guint i = 0; i < names->len; i++)
+		put_string(b, g_ptr_array_index(names, i));
+	us_rulecache_add(w, "f", 1, b->data, b->len);
+
+	/* Which rules hang on which unit, and which on none. */
+	per_unit = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	for (guint i = 0; i < rs->units->len; i++)
+		g_ptr_array_add(per_unit, g_array_new(FALSE, FALSE, sizeof(guint32)));
+	g_byte_array_set_size(b, 0);
+	for (guint i = 0; i < rs->rules->len; i++) {
+		const struct rule *r = g_ptr_array_index(rs->rules, i);
+		int u = first_literal_unit(r);
+		guint32 index = i;
+		if (u < 0)
+			put32(b, index);
+		else
+			g_array_append_val((GArray *)g_ptr_array_index(per_unit, u), index);
+	}
+	us_rulecache_add(w, "a", 1, b->data, b->len);
+
+	for (guint i = 0; i < rs->units->len; i++) {
+		const struct unit *u = g_ptr_array_index(rs->units, i);
+		const GArray *list = g_ptr_array_index(per_unit, i);
+		g_byte_array_set_size(b, 0);
+		put32(b, u->key.field);
+		put32(b, (guint32)u->key.cflags);
+		put32(b, (u->exact ? UNIT_EXACT : 0) | (u->empty_test ? UNIT_EMPTY_TEST : 0) |
+			 (u->key.header ? UNIT_HEADER : 0) | (u->tested ? UNIT_TESTED : 0));
+		put32(b, u->literals->len);
+		put32(b, list->len);
+		for (guint j = 0; j < list->len; j++)
+			put32(b, g_array_index(list, guint32, j));
+		put32(b, u->children ? u->children->len : 0);
+		for (guint j = 0; u->children && j < u->children->len; j++)
+			put32(b, ((const struct unit *)g_ptr_array_index(u->children, j))->id);
+		if (u->key.header)
+			put_string(b, u->key.header);
+		put_string(b, u->key.regex);
+		for (guint j = 0; j < u->literals->len; j++)
+			put_string(b, g_ptr_array_index(u->literals, j));
+		put_record(w, 'u', i, b);
+		if (u->child_scan) {
+			char kkey[5] = { 'k' };
+			guint32 id = i;
+			memcpy(kkey + 1, &id, sizeof id);
+			put_scanner(w, kkey, sizeof kkey, u->child_scan);
+		}
+	}
+	g_ptr_array_unref(per_unit);
+
+	for (guint i = 0; i < rs->rules->len; i++) {
+		const struct rule *r = g_ptr_array_index(rs->rules, i);
+		guint file = 0;
+		g_ptr_array_find(rs->files, r->file, &file);
+		g_byte_array_set_size(b, 0);
+		put32(b, (guint32)r->kind);
+		put32(b, (guint32)r->score);
+		put32(b, r->has_score);
+		put32(b, file);
+		put32(b, r->line);
+		put32(b, r->conditions->len);
+		for (guint j = 0; j < r->conditions->len; j++) {
+			const struct condition *c = g_ptr_array_index(r->conditions, j);
+			put32(b, c->unit->id);
+			put32(b, c->negated);
+			put32(b, c->line);
+		}
+		put_string(b, r->name);
+		put_string(b, r->describe);
+		put_record(w, 'r', i, b);
+		char *nkey = g_strconcat("n", r->name, NULL);
+		guint32 index = i;
+		us_rulecache_add(w, nkey, strlen(nkey), &index, sizeof index);
+		g_free(nkey);
+	}
+	g_byte_array_unref(b);
+
+	put_scanner(w, "sb", 2, rs->scan->body);
+	put_scanner(w, "ss", 2, rs->scan->sender);
+	put_scanner(w, "sp", 2, rs->scan->parts);
+	g_hash_table_iter_init(&it, rs->scan->headers);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		char *lower = g_ascii_strdown(key, -1);
+		char *skey = g_strconcat("sh", lower, NULL);
+		put_scanner(w, skey, strlen(skey), value);
+		g_free(skey);
+		g_free(lower);
+	}
+	us_rulecache_commit(w, header->str, header->len);
+}
+
+/* Reading records: a cursor that turns "damaged" rather than read past
+ * the end. */
+struct reader {
+	const guchar *p, *end;
+	bool bad;
+};
+
+static guint32 get32(struct reader *rd)
+{
+	guint32 v = 0;
+
+	if (rd->bad || (size_t)(rd->end - rd->p) < sizeof v) {
+		rd->bad = true;
+		return 0;
+	}
+	memcpy(&v, rd->p, sizeof v);
+	rd->p += sizeof v;
+	return v;
+}
+
+/* A NUL-terminated string in place. */
+static const char *get_string(struct reader *rd)
+{
+	const guchar *nul;
+
+	if (rd->bad || (nul = memchr(rd->p, '\0', (size_t)(rd->end - rd->p))) == NULL) {
+		rd->bad = true;
+		return "";
+	}
+	const char *str = (const char *)rd->p;
+	rd->p = nul + 1;
+	return str;
+}
+
+/* N 32-bit numbers in place (unaligned). */
+static const guchar *get_array(struct reader *rd, guint32 n)
+{
+	const guchar *at = rd->p;
+
+	if (rd->bad || n > (size_t)(rd->end - rd->p) / sizeof(guint32)) {
+		rd->bad = true;
+		return NULL;
+	}
+	rd->p += (size_t)n * sizeof(guint32);
+	return at;
+}
+
+static guint32 array_at(const guchar *array, guint i)
+{
+	guint32 v;
+
+	memcpy(&v, array + (size_t)i * sizeof v, sizeof v);
+	return v;
+}
+
+static bool record(struct us_ruleset *rs, char tag, guint32 n, struct reader *rd)
+{
+	char key[5] = { tag };
+	size_t len = 0;
+
+	memcpy(key + 1, &n, sizeof n);
+	rd->p = us_rulecache_get(rs->cache, key, sizeof key, &len);
+	rd->end = rd->p + len;
+	rd->bad = rd->p == NULL;
+	return !rd->bad;
+}
+
+/* Unit ID, made from its record if need be; NULL (and RS broken) if it
+ * does not decode. */
+static struct unit *unit_get(struct us_ruleset *rs, guint id)
+{
+	struct unit *u = id < rs->units->len ? g_ptr_array_index(rs->units, id) : NULL;
+	struct reader rd;
+
+	if (u != NULL || !rs->frozen || id >= rs->units->len || !record(rs, 'u', id, &rd)) {
+		if (u == NULL)
+			rs->broken = true;
+		return u;
+	}
+	guint32 field = get32(&rd), cflags = get32(&rd), flags = get32(&rd);
+	guint32 n_literals = get32(&rd), n_first = get32(&rd);
+	const guchar *first = get_array(&rd, n_first);
+	guint32 n_children = get32(&rd);
+	const guchar *children = get_array(&rd, n_children);
+	const char *header = flags & UNIT_HEADER ? get_string(&rd) : NULL;
+	const char *regex = get_string(&rd);
+	if (rd.bad || field > FIELD_PARTS || (field == FIELD_HEADER) != (header != NULL) ||
+	    n_literals > (size_t)(rd.end - rd.p)) {
+		rs->broken = true;
+		return NULL;
+	}
+	struct key k = key_make((enum field)field, header, (int)cflags, regex);
+	u = unit_new(&k);
+	u->id = id;
+	u->tested = (flags & UNIT_TESTED) != 0;
+	u->cached_children = children;
+	u->n_cached_children = n_children;
+	u->exact = (flags & UNIT_EXACT) != 0;
+	u->empty_test = (flags & UNIT_EMPTY_TEST) != 0;
+	u->first_of = first;
+	u->n_first_of = n_first;
+	for (guint32 i = 0; i < n_literals; i++)
+		g_ptr_array_add(u->literals, (char *)get_string(&rd));
+	for (guint i = 0; i < n_first; i++)
+		if (array_at(first, i) >= rs->rules->len)
+			rd.bad = true;
+	for (guint i = 0; i < n_children; i++)
+		if (array_at(children, i) >= rs->units->len || array_at(children, i) == id)
+			rd.bad = true;
+	if (rd.bad) {
+		unit_free(u);
+		rs->broken = true;
+		return NULL;
+	}
+	g_ptr_array_index(rs->units, id) = u;
+	g_hash_table_insert(rs->unit_index, &u->key, u);
+	return u;
+}
+
+/* The path of file I of a frozen RS, made on first need. */
+static const char *file_path(struct us_ruleset *rs, guint i)
+{
+	if (g_ptr_array_index(rs->files, i) == NULL)
+		g_ptr_array_index(rs->files, i) =
+			g_build_filename(rs->dir, (const char *)g_ptr_array_index(rs->file_names, i), NULL);
+	return g_ptr_array_index(rs->files, i);
+}
+
+/* Rule INDEX, made from its record if need be; NULL (and RS broken) if
+ * it does not decode. */
+static struct rule *rule_get(struct us_ruleset *rs, guint index)
+{
+	struct rule *r = index < rs->rules->len ? g_ptr_array_index(rs->rules, index) : NULL;
+	struct reader rd;
+
+	if (r != NULL || !rs->frozen || index >= rs->rules->len || !record(rs, 'r', index, &rd)) {
+		if (r == NULL)
+			rs->broken = true;
+		return r;
+	}
+	guint32 kind = get32(&rd), score = get32(&rd), has_score = get32(&rd);
+	guint32 file = get32(&rd), line = get32(&rd), n = get32(&rd);
+	const guchar *conds = get_array(&rd, n > G_MAXUINT32 / 3 ? G_MAXUINT32 : n * 3);
+	const char *name = get_string(&rd), *describe = get_string(&rd);
+	if (rd.bad || file >= rs->files->len || kind == US_KIND_NONE || kind > US_KIND_FEEDBACK) {
+		rs->broken = true;
+		return NULL;
+	}
+	r = rule_new(name, file_path(rs, file), line);
+	r->kind = (enum us_kind)kind;
+	r->score = (int)score;
+	r->has_score = has_score != 0;
+	r->describe = g_strdup(describe);
+	for (guint i = 0; i < n; i++) {
+		struct unit *u = unit_get(rs, array_at(conds, 3 * i));
+		if (u == NULL) {
+			rule_free(r);
+			return NULL;
+		}
+		struct condition *c = g_new0(struct condition, 1);
+		c->unit = u;
+		c->negated = array_at(conds, 3 * i + 1) != 0;
+		c->file = r->file;
+		c->line = array_at(conds, 3 * i + 2);
+		g_ptr_array_add(r->conditions, c);
+	}
+	g_ptr_array_index(rs->rules, index) = r;
+	g_hash_table_insert(rs->names, r->name, r);
+	return r;
+}
+
+/* The scanner of the cache under KEY, or NULL if there is none; one
+ * that does not load makes RS broken. */
+static struct us_litscan *cache_scanner(struct us_ruleset *rs, const char *key, size_t klen)
+{
+	size_t len = 0;
+	const void *blob;
+	struct us_litscan *ls;
+
+	if (us_rulecache_get(rs->cache, key, klen, &len) == NULL)
+		return NULL;
+	blob = us_rulecache_get_aligned(rs->cache, key, klen, &len);
+	if ((ls = blob ? us_litscan_load(blob, len) : NULL) == NULL)
+		rs->broken = true;
+	return ls;
+}
+
+/* Makes RS read the rules of DIR from the open CACHE; false (CACHE
+ * closed, RS as it was) if its counts do not decode. */
+static bool cache_attach(struct us_ruleset *rs, const char *dir, struct us_rulecache *cache)
+{
+	struct reader rd = { 0 };
+	size_t len = 0;
+	guint32 n_rules, n_units, n_files, n_always;
+	const guchar *always;
+
+	rs->cache = cache;
+	rd.p = us_rulecache_get(cache, "c", 1, &len);
+	rd.end = rd.p + len;
+	rd.bad = rd.p == NULL;
+	n_rules = get32(&rd);
+	n_units = get32(&rd);
+	n_files = get32(&rd);
+	rd.p = us_rulecache_get(cache, "a", 1, &len);
+	rd.end = rd.p + len;
+	rd.bad = rd.bad || rd.p == NULL;
+	n_always = (guint32)(len / sizeof(guint32));
+	always = get_array(&rd, n_always);
+	if (rd.bad || n_rules > G_MAXINT / 2 || n_units > G_MAXINT / 2 ||
+	    (rd.p = us_rulecache_get(cache, "f", 1, &len)) == NULL) {
+		us_rulecache_close(cache);
+		rs->cache = NULL;
 		return false;
 	}
-	names = g_ptr_array_new_with_free_func(g_free);
-	while ((name = g_dir_read_name(d)) != NULL)
-		if (g_str_has_suffix(name, ".rules"))
-			g_ptr_array_add(names, g_strdup(name));
-	g_dir_close(d);
-	/* Byte order, not the locale's: the same files load the same way
-	 * everywhere. */
-	g_ptr_array_sort(names, compare_names);
+	rd.end = rd.p + len;
+	/* Paths are made when a rule needs one (file_path()). */
+	rs->file_names = g_ptr_array_new();
+	for (guint32 i = 0; i < n_files && !rd.bad; i++) {
+		g_ptr_array_add(rs->file_names, (char *)get_string(&rd));
+		g_ptr_array_add(rs->files, NULL);
+	}
+	for (guint i = 0; i < n_always && !rd.bad; i++)
+		rd.bad = array_at(always, i) >= n_rules;
+	if (rd.bad) {
+		g_ptr_array_set_size(rs->files, 0);
+		g_ptr_array_unref(rs->file_names);
+		rs->file_names = NULL;
+		us_rulecache_close(cache);
+		rs->cache = NULL;
+		return false;
+	}
+	rs->frozen = true;
+	rs->dir = g_strdup(dir);
+	rs->always = always;
+	rs->n_always = n_always;
+	g_ptr_array_set_size(rs->rules, (gint)n_rules);
+	g_ptr_array_set_size(rs->units, (gint)n_units);
+	rs->candidate_bits = g_new0(guint8, n_rules / 8 + 1);
+	rs->candidates = g_array_new(FALSE, FALSE, sizeof(guint));
+	rs->scan = g_new0(struct scanners, 1);
+	rs->scan->headers = g_hash_table_new_full(ascii_case_hash, ascii_case_equal, g_free, litscan_destroy);
+	rs->scan->body = cache_scanner(rs, "sb", 2);
+	rs->scan->sender = cache_scanner(rs, "ss", 2);
+	rs->scan->parts = cache_scanner(rs, "sp", 2);
+	if (rs->broken) {
+		/* Parse after all (the caller does, seeing false). */
+		ruleset_clear(rs);
+		ruleset_init(rs);
+		return false;
+	}
+	return true;
+}
+
+/* The scanner of header NAME, looked up in the cache once per name. */
+static const struct us_litscan *frozen_header_scanner(struct us_ruleset *rs, const char *name)
+{
+	gpointer value = NULL;
+	char key[80];
+	size_t n = strlen(name);
+
+	if (g_hash_table_lookup_extended(rs->scan->headers, name, NULL, &value))
+		return value;
+	if (n + 3 <= sizeof key) {
+		key[0] = 's';
+		key[1] = 'h';
+		for (size_t i = 0; i <= n; i++)
+			key[2 + i] = g_ascii_tolower(name[i]);
+		value = cache_scanner(rs, key, n + 2);
+	}
+	g_hash_table_insert(rs->scan->headers, g_strdup(name), value);
+	return value;
+}
+
+/* Makes every rule and unit of a frozen RS, so that it works as if
+ * parsed (for parsing more, linting, the reference mode); false if a
+ * record does not decode. */
+static bool thaw(struct us_ruleset *rs)
+{
+	if (!rs->frozen)
+		return true;
+	for (guint i = 0; i < rs->rules->len; i++)
+		if (rule_get(rs, i) == NULL)
+			return false;
+	for (guint i = 0; i < rs->units->len; i++)
+		if (unit_get(rs, i) == NULL)
+			return false;
+	rs->frozen = false;
+	scanners_free(rs->scan);
+	rs->scan = NULL;
+	return true;
+}
+
+static bool load_files(struct us_ruleset *rs, const char *dir, const GPtrArray *names,
+		       GError **error)
+{
+	GError *io = NULL;
+	bool ok = true;
+
 	for (guint i = 0; ok && i < names->len; i++) {
 		char *path = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
 		char *text = NULL;
@@ -770,8 +1320,122 @@ bool us_ruleset_load_dir(struct us_ruleset *rs, const char *dir, GError **error)
 		g_free(text);
 		g_free(path);
 	}
-	g_ptr_array_unref(names);
 	return ok;
+}
+
+/* The names of DIR's rule files in byte order, and the cache header
+ * that describes them (format, each file's name, size and modification
+ * time); NULL and ERROR set if DIR cannot be read. */
+static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
+{
+	GError *io = NULL;
+	GDir *d = g_dir_open(dir, 0, &io);
+	GPtrArray *names;
+	const char *name;
+
+	if (d == NULL) {
+		g_set_error(error, RULES_ERROR, 2, "%s: %s", dir, io->message);
+		g_error_free(io);
+		return NULL;
+	}
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL)
+		if (g_str_has_suffix(name, ".rules"))
+			g_ptr_array_add(names, g_strdup(name));
+	g_dir_close(d);
+	/* Byte order, not the locale's: the same files load the same way
+	 * everywhere. */
+	g_ptr_array_sort(names, compare_names);
+	g_string_printf(header, "unscatter rules cache %d %s %zu %zu\n", CACHE_FORMAT,
+			US_VERSION, sizeof(struct key), sizeof(void *));
+	/* Per file: its name, NUL, then size and time as raw numbers (a
+	 * header is compared, never read; no formatting, since a run pays
+	 * for every file). */
+	GString *path = g_string_new(dir);
+	g_string_append_c(path, G_DIR_SEPARATOR);
+	gsize dir_len = path->len;
+	for (guint i = 0; i < names->len; i++) {
+		const char *file = g_ptr_array_index(names, i);
+		struct stat st;
+		gint64 stamp[3] = { -1, -1, -1 };
+		g_string_truncate(path, dir_len);
+		g_string_append(path, file);
+		if (stat(path->str, &st) == 0) {
+			stamp[0] = st.st_size;
+			stamp[1] = st.st_mtim.tv_sec;
+			stamp[2] = st.st_mtim.tv_nsec;
+		}
+		g_string_append_len(header, file, (gssize)strlen(file) + 1);
+		g_string_append_len(header, (const char *)stamp, sizeof stamp);
+	}
+	g_string_free(path, TRUE);
+	return names;
+}
+
+/* Parses the files of a frozen RS's directory into it afresh, without
+ * the cache (whose records did not decode). */
+static bool reload(struct us_ruleset *rs, GError **error)
+{
+	char *dir = g_strdup(rs->dir);
+	GString *header = g_string_new(NULL);
+	GPtrArray *names;
+	bool ok;
+
+	ruleset_clear(rs);
+	ruleset_init(rs);
+	names = rule_files(dir, header, error);
+	ok = names != NULL && load_files(rs, dir, names, error);
+	if (names)
+		g_ptr_array_unref(names);
+	g_string_free(header, TRUE);
+	g_free(dir);
+	return ok;
+}
+
+bool us_ruleset_load_dir(struct us_ruleset *rs, const char *dir, GError **error)
+{
+	GString *header = g_string_new(NULL);
+	GPtrArray *names = rule_files(dir, header, error);
+	/* Only a fresh ruleset can be the cache's picture of DIR. */
+	bool cacheable = rs->rules->len == 0 && !rs->frozen && g_getenv("UNSCATTER_NO_CACHE") == NULL;
+	struct us_rulecache *cache;
+	bool ok;
+
+	if (names == NULL) {
+		g_string_free(header, TRUE);
+		return false;
+	}
+	if (cacheable && (cache = us_rulecache_open(dir, header->str, header->len)) != NULL &&
+	    cache_attach(rs, dir, cache)) {
+		ok = true;
+	} else {
+		ok = load_files(rs, dir, names, error);
+		if (ok && cacheable)
+			cache_write(rs, dir, names, header);
+	}
+	g_ptr_array_unref(names);
+	g_string_free(header, TRUE);
+	return ok;
+}
+
+const char *us_ruleset_describe(const struct us_ruleset *crs, const char *name)
+{
+	/* Making a rule from its record is not a visible change. */
+	struct us_ruleset *rs = (struct us_ruleset *)crs;
+	const struct rule *r = g_hash_table_lookup(rs->names, name);
+	size_t len = 0;
+	const void *index;
+	char *key;
+
+	if (r != NULL || !rs->frozen)
+		return r ? r->describe : NULL;
+	key = g_strconcat("n", name, NULL);
+	index = us_rulecache_get(rs->cache, key, strlen(key), &len);
+	g_free(key);
+	if (index == NULL || len != sizeof(guint32))
+		return NULL;
+	r = rule_get(rs, array_at(index, 0));
+	return r && strcmp(r->name, name) == 0 ? r->describe : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -807,6 +1471,36 @@ static const regex_t *unit_compile(struct us_ruleset *rs, struct unit *u, const 
  * up to 8% more). */
 #define SPLIT_MIN_LENGTH 80
 
+/* Gives U of a frozen RS the children its record names, and their
+ * scanner; none (and RS broken) if they do not decode. */
+static void unit_children_from_cache(struct us_ruleset *rs, struct unit *u)
+{
+	char key[5] = { 'k' };
+	guint32 id = u->id;
+	GPtrArray *children;
+	struct us_litscan *scan;
+
+	if (u->n_cached_children == 0)
+		return;
+	children = g_ptr_array_new();
+	for (guint i = 0; i < u->n_cached_children; i++) {
+		struct unit *child = unit_get(rs, array_at(u->cached_children, i));
+		if (child == NULL) {
+			g_ptr_array_unref(children);
+			return;
+		}
+		g_ptr_array_add(children, child);
+	}
+	memcpy(key + 1, &id, sizeof id);
+	if ((scan = cache_scanner(rs, key, sizeof key)) == NULL) {
+		rs->broken = true;
+		g_ptr_array_unref(children);
+		return;
+	}
+	u->children = children;
+	u->child_scan = scan;
+}
+
 /* Gives U its children (prefilter.h, "parts"), each with literals, once;
  * if it has no such split, it keeps none and is compiled whole. */
 static void unit_split(struct us_ruleset *rs, struct unit *u)
@@ -818,6 +1512,11 @@ static void unit_split(struct us_ruleset *rs, struct unit *u)
 	if (u->split_tried)
 		return;
 	u->split_tried = true;
+	if (rs->frozen) {
+		/* The cache's writer split it already, or found no split. */
+		unit_children_from_cache(rs, u);
+		return;
+	}
 	if (u->exact || strlen(u->key.regex) < SPLIT_MIN_LENGTH)
 		return;
 	parts = g_ptr_array_new_with_free_func(g_free);
@@ -883,6 +1582,13 @@ static const char *lint_unit(struct us_ruleset *rs, struct unit *u)
 unsigned us_ruleset_lint(struct us_ruleset *rs, GPtrArray *problems)
 {
 	unsigned count = 0;
+	GError *error = NULL;
+
+	if (!thaw(rs) && !reload(rs, &error)) {
+		g_ptr_array_add(problems, g_strdup(error->message));
+		g_error_free(error);
+		return 1;
+	}
 
 	for (guint i = 0; i < rs->rules->len; i++) {
 		const struct rule *r = g_ptr_array_index(rs->rules, i);
@@ -976,8 +1682,20 @@ static struct unit *unit_state(const struct evaluation *ev, struct unit *u)
 static void mark_found(unsigned id, void *data)
 {
 	struct evaluation *ev = data;
+	struct us_ruleset *rs = ev->rs;
+	struct unit *u = unit_get(rs, id);
 
-	unit_state(ev, g_ptr_array_index(ev->rs->units, id))->found = true;
+	if (u == NULL)
+		return;
+	unit_state(ev, u)->found = true;
+	/* Frozen, the rules that hang on it become candidates. */
+	for (guint i = 0; i < u->n_first_of; i++) {
+		guint r = array_at(u->first_of, i);
+		if (!(rs->candidate_bits[r / 8] & (1u << (r % 8)))) {
+			rs->candidate_bits[r / 8] |= (guint8)(1u << (r % 8));
+			g_array_append_val(rs->candidates, r);
+		}
+	}
 }
 
 static void mark_child_found(unsigned index, void *data)
@@ -1015,25 +1733,36 @@ static void scan_field(struct evaluation *ev, const struct key *k, const struct 
 
 /* Marks the units whose literals occur: each field value is scanned
  * once, for all of them together. */
+/* Runs LS over TEXT for the ruleset's units; a cache's scanner that
+ * turns out damaged makes the ruleset broken. */
+static void run_scanner(struct evaluation *ev, const struct us_litscan *ls, const char *text,
+			size_t len)
+{
+	us_litscan_run(ls, text, len, mark_found, ev);
+	if (us_litscan_damaged(ls))
+		ev->rs->broken = true;
+}
+
 static void scan_message(struct evaluation *ev)
 {
 	const struct scanners *sc = ev->rs->scan;
 	const struct us_message *msg = ev->msg;
+	bool frozen = ev->rs->frozen;
 
 	if (sc->body)
-		us_litscan_run(sc->body, msg->body->str, msg->body->len, mark_found, ev);
+		run_scanner(ev, sc->body, msg->body->str, msg->body->len);
 	if (sc->sender && msg->envelope_sender)
-		us_litscan_run(sc->sender, msg->envelope_sender, strlen(msg->envelope_sender),
-			       mark_found, ev);
+		run_scanner(ev, sc->sender, msg->envelope_sender, strlen(msg->envelope_sender));
 	if (sc->parts)
-		us_litscan_run(sc->parts, msg->part_types->str, msg->part_types->len, mark_found, ev);
-	if (g_hash_table_size(sc->headers) == 0)
+		run_scanner(ev, sc->parts, msg->part_types->str, msg->part_types->len);
+	if (!frozen && g_hash_table_size(sc->headers) == 0)
 		return;
 	for (guint i = 0; i < msg->headers->len; i++) {
 		const struct us_header *h = g_ptr_array_index(msg->headers, i);
-		const struct us_litscan *ls = g_hash_table_lookup(sc->headers, h->name);
+		const struct us_litscan *ls = frozen ? frozen_header_scanner(ev->rs, h->name)
+						     : g_hash_table_lookup(sc->headers, h->name);
 		if (ls)
-			us_litscan_run(ls, h->value, strlen(h->value), mark_found, ev);
+			run_scanner(ev, ls, h->value, strlen(h->value));
 	}
 }
 
@@ -1180,51 +1909,101 @@ static enum outcome rule_holds(struct evaluation *ev, const struct rule *r,
 	return HOLDS;
 }
 
+/* Decides R if it is a candidate, appending a hit if it fires; false
+ * (ERROR set) if a regex it needs does not compile. */
+static bool evaluate_rule(struct evaluation *ev, const struct rule *r, GArray *hits,
+			  const struct us_explain *ex, unsigned *candidates, unsigned *fired,
+			  GError **error)
+{
+	const struct condition *failed = NULL;
+	char *problem = NULL;
+
+	if (!rule_is_candidate(ev, r))
+		return true;
+	(*candidates)++;
+	switch (rule_holds(ev, r, &failed, &problem)) {
+	case HOLDS: {
+		struct us_hit hit = { .name = r->name, .kind = r->kind, .score = r->score };
+		g_array_append_val(hits, hit);
+		(*fired)++;
+		us_explain(ex, "rule %s fired: %s %+d, %s (%s:%u)", r->name,
+			   us_kind_name(r->kind), r->score, r->describe, r->file, r->line);
+		break;
+	}
+	case FAILS:
+		us_explain(ex, "rule %s: candidate, but the condition at %s:%u does not hold",
+			   r->name, failed->file, failed->line);
+		break;
+	case FAILED_TO_COMPILE:
+		g_set_error_literal(error, RULES_ERROR, 3, problem);
+		g_free(problem);
+		return false;
+	}
+	return true;
+}
+
+static gint compare_indexes(gconstpointer a, gconstpointer b)
+{
+	guint x = *(const guint *)a, y = *(const guint *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
 			 GArray *hits, const struct us_explain *ex, GError **error)
 {
 	struct evaluation ev = { .rs = rs, .msg = msg };
 	unsigned candidates = 0, fired = 0;
+	guint hits_before = hits->len;
 	bool ok = true;
 
+	if (rs->frozen && rs->reference && !thaw(rs) && !reload(rs, error))
+		return false;
 	if (rs->scan == NULL)
 		rs->scan = scanners_build(rs);
 	/* A new number makes every unit's state of the last evaluation
 	 * stale; should it ever wrap, 0 must again mean "never". */
 	if (++rs->serial == 0) {
-		for (guint i = 0; i < rs->units->len; i++)
-			((struct unit *)g_ptr_array_index(rs->units, i))->serial = 0;
+		for (guint i = 0; i < rs->units->len; i++) {
+			struct unit *u = g_ptr_array_index(rs->units, i);
+			if (u)
+				u->serial = 0;
+		}
 		rs->serial = 1;
 	}
 	if (!rs->reference)
 		scan_message(&ev);
-	for (guint i = 0; ok && i < rs->rules->len; i++) {
-		const struct rule *r = g_ptr_array_index(rs->rules, i);
-		const struct condition *failed = NULL;
-		char *problem = NULL;
-
-		if (!rule_is_candidate(&ev, r))
-			continue;
-		candidates++;
-		switch (rule_holds(&ev, r, &failed, &problem)) {
-		case HOLDS: {
-			struct us_hit hit = { .name = r->name, .kind = r->kind, .score = r->score };
-			g_array_append_val(hits, hit);
-			fired++;
-			us_explain(ex, "rule %s fired: %s %+d, %s (%s:%u)", r->name,
-				   us_kind_name(r->kind), r->score, r->describe, r->file, r->line);
-			break;
+	if (rs->frozen) {
+		/* Only the rules that hang on a unit found, and those that
+		 * always are candidates, in file order. */
+		for (guint i = 0; i < rs->n_always; i++) {
+			guint r = array_at(rs->always, i);
+			if (!(rs->candidate_bits[r / 8] & (1u << (r % 8)))) {
+				rs->candidate_bits[r / 8] |= (guint8)(1u << (r % 8));
+				g_array_append_val(rs->candidates, r);
+			}
 		}
-		case FAILS:
-			us_explain(ex, "rule %s: candidate, but the condition at %s:%u does not hold",
-				   r->name, failed->file, failed->line);
-			break;
-		case FAILED_TO_COMPILE:
-			g_set_error_literal(error, RULES_ERROR, 3, problem);
-			g_free(problem);
-			ok = false;
-			break;
+		g_array_sort(rs->candidates, compare_indexes);
+		for (guint i = 0; ok && !rs->broken && i < rs->candidates->len; i++) {
+			const struct rule *r = rule_get(rs, g_array_index(rs->candidates, guint, i));
+			if (r != NULL)
+				ok = evaluate_rule(&ev, r, hits, ex, &candidates, &fired, error);
 		}
+		for (guint i = 0; i < rs->candidates->len; i++)
+			rs->candidate_bits[g_array_index(rs->candidates, guint, i) / 8] = 0;
+		g_array_set_size(rs->candidates, 0);
+		if (rs->broken) {
+			/* A damaged cache: start again from the rule files. */
+			g_array_set_size(hits, hits_before);
+			g_clear_error(error);
+			if (!reload(rs, error))
+				return false;
+			return us_ruleset_evaluate(rs, msg, hits, ex, error);
+		}
+	} else {
+		for (guint i = 0; ok && i < rs->rules->len; i++)
+			ok = evaluate_rule(&ev, g_ptr_array_index(rs->rules, i), hits, ex,
+					   &candidates, &fired, error);
 	}
 	if (ok)
 		us_explain(ex, "rules: %u loaded, %u candidates after the literal scan, %u fired",

@@ -1,5 +1,6 @@
 /* verdict.c - names of kinds, provenances and classes; verdict lifetime. */
 #include <string.h>
+#include "bounce.h"
 #include "verdict.h"
 
 static const char *const kind_names[US_KIND_COUNT] = {
@@ -62,6 +63,7 @@ void us_verdict_init(struct us_verdict *v)
 	v->hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
 	v->details = g_ptr_array_new_with_free_func(g_free);
 	v->evidence = g_ptr_array_new_with_free_func(g_free);
+	v->bounce = g_ptr_array_new_with_free_func(us_bounce_recipient_free);
 }
 
 void us_verdict_clear(struct us_verdict *v)
@@ -71,6 +73,8 @@ void us_verdict_clear(struct us_verdict *v)
 	g_ptr_array_unref(v->details);
 	g_ptr_array_unref(v->evidence);
 	v->evidence = NULL;
+	g_ptr_array_unref(v->bounce);
+	v->bounce = NULL;
 	v->provenance_evidence = NULL;
 	v->hits = NULL;
 	v->details = NULL;

@@ -65,4 +65,19 @@ void us_litscan_add(struct us_litscan *ls, const char *literal, unsigned id);
 void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 		    void (*found)(unsigned id, void *data), void *data);
 
+/* Appends LS, ready to run, to OUT as a blob of bytes in this machine's
+ * byte order (for a cache of this program on this machine). */
+void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out);
+/* A scanner that runs like the one BLOB (LEN bytes) was serialised
+ * from, without rebuilding it; literals cannot be added to it. BLOB is
+ * read in place if it is 4-byte aligned (it must then outlive the
+ * scanner), else copied. NULL if BLOB's header and size do not agree.
+ * What is inside is checked as runs need it (each group of literals
+ * once: indexes in bounds, keys, order): a run that meets something
+ * unsound stops (it may have missed literals) and marks the scanner
+ * damaged, and never reads outside BLOB. */
+struct us_litscan *us_litscan_load(const void *blob, size_t len);
+/* Whether a run of LS met a damaged blob (us_litscan_load()). */
+bool us_litscan_damaged(const struct us_litscan *ls);
+
 #endif

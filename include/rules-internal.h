@@ -17,4 +17,8 @@ void us_ruleset_set_reference(struct us_ruleset *rs, bool reference);
  * alternatives, failures included; each at most once). */
 unsigned us_ruleset_compilations(const struct us_ruleset *rs);
 
+/* Whether RS was loaded from a rule cache (rulecache.h) rather than by
+ * parsing its files. */
+bool us_ruleset_cached(const struct us_ruleset *rs);
+
 #endif

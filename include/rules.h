@@ -75,6 +75,13 @@ unsigned us_ruleset_lint(struct us_ruleset *rs, GPtrArray *problems);
 bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
 			 GArray *hits, const struct us_explain *ex, GError **error);
 
+/* The reason tables (reasons.h) of DIR, the directory RS was loaded
+ * from: read on the first call and kept by RS, which owns them. Returns
+ * NULL with ERROR ("FILE:LINE: what") if they do not parse; a directory
+ * with no .reasons file gives an empty table. */
+struct us_reasons;
+struct us_reasons *us_ruleset_reasons(struct us_ruleset *rs, const char *dir, GError **error);
+
 /* Description of the rule named NAME, or NULL. Borrowed. */
 const char *us_ruleset_describe(const struct us_ruleset *rs, const char *name);
 

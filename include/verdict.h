@@ -65,6 +65,7 @@ struct us_verdict {
 	GPtrArray *details;		/* char *, one line per failed recipient (DSN), owned */
 	GPtrArray *evidence;		/* char *, one line per piece of provenance evidence
 					 * ("batv ours; ..."), owned; see provenance.h */
+	GPtrArray *bounce;		/* struct us_bounce_recipient * (bounce.h), owned, kind dsn only */
 };
 
 void us_verdict_init(struct us_verdict *v);

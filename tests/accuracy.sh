@@ -129,7 +129,8 @@ cat "$parts"/*.tsv 2>/dev/null | awk -F '\t' -v OFS='\t' -v tmo="$tmo" '
 		kind = n >= 2 ? f[2] : "-"
 		prov = n >= 3 ? f[3] : "-"
 		note = ""
-		if (n != 3 || nl[p] != 1 || so[p] !~ /^[a-z]+ [a-z]+ [a-z]+$/)
+		# Three words, then (bounces) NAME=VALUE fields, see unscatter(1).
+		if (n < 3 || nl[p] != 1 || so[p] !~ /^[a-z]+ [a-z]+ [a-z]+( [a-z]+=[^ ]+)*$/)
 			note = "bad stdout: [" so[p] "]" (nl[p] > 1 ? " (+ more lines)" : "")
 		if (st[p] == 124 && tmo > 0)
 			note = note (note != "" ? "; " : "") "timed out after " tmo " s"

@@ -28,28 +28,9 @@ usage() {
 . "$(dirname "$0")/bench-setup.sh"
 count=${BENCH_COUNT:-200}
 
-# The message set: per category, quota = share of BENCH_COUNT (at least
-# min(5, size)), taken at evenly spaced positions of that category in
-# labels.tsv order. Writes "category<TAB>path" lines.
-awk -F '\t' -v want="$count" '
-	/^#/ || NF < 2 { next }
-	NR == FNR { size[$2]++; total++; next }
-	{
-		c = $2
-		if (!(c in quota)) {
-			q = int(size[c] * want / total + 0.5)
-			m = size[c] < 5 ? size[c] : 5
-			quota[c] = q < m ? m : q
-		}
-		i = seen[c]++
-		# take the k-th message of the category at position int((k + 0.5) * size / quota)
-		k = taken[c]
-		if (k < quota[c] && i == int((k + 0.5) * size[c] / quota[c])) {
-			taken[c]++
-			print c "\t" $1
-		}
-	}
-' "$labels" "$labels" >"$tmp/set"
+# The message set (bench/sample.awk): per category, quota = share of
+# BENCH_COUNT (at least min(5, size)), evenly spaced in labels.tsv order.
+awk -F '\t' -v want="$count" -f "$top/bench/sample.awk" "$labels" "$labels" >"$tmp/set"
 : >"$tmp/list"
 while IFS="$(printf '\t')" read -r _ p; do
 	if [ -r "$corpus/$p" ]; then

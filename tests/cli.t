@@ -42,12 +42,12 @@ cp "$CONF" "$TMP/genuine.conf"; sed -i "s|^rules .*|rules $RULES|; s/^unknown ba
 u -c "$TMP/genuine.conf" <"$S/out-of-office.eml"; is "$?" 3 "with 'unknown genuine' the auto-reply is genuine: exit 3"
 u -c "$TMP/genuine.conf" <"$S/backscatter-dsn.eml"; is "$?" 0 "forged evidence beats 'unknown genuine'"
 printf 'rules %s\n' "$RULES" >"$TMP/norelay.conf"
-is "$(u -c "$TMP/norelay.conf" -t <"$S/genuine-bounce.eml")" "backscatter dsn unknown" "no relays configured: provenance unknown"
+is "$(u -c "$TMP/norelay.conf" -t <"$S/genuine-bounce.eml")" "backscatter dsn unknown reason=userunknown action=failed status=5.1.1 code=550" "no relays configured: provenance unknown"
 : | u -c "$CONF"; is "$?" 1 "empty input is ordinary mail"
 
 # --- terse mode ---------------------------------------------------------------
-is "$(u -c "$CONF" -t <"$S/backscatter-dsn.eml")" "backscatter dsn forged" "terse: backscatter"
-is "$(u -c "$CONF" -t <"$S/genuine-bounce.eml")" "bounce dsn ours" "terse: genuine bounce"
+is "$(u -c "$CONF" -t <"$S/backscatter-dsn.eml")" "backscatter dsn forged reason=userunknown action=failed status=5.1.1 code=550" "terse: backscatter, with the bounce's fields"
+is "$(u -c "$CONF" -t <"$S/genuine-bounce.eml")" "bounce dsn ours reason=userunknown action=failed status=5.1.1 code=550" "terse: genuine bounce"
 is "$(u -c "$CONF" -t <"$S/ordinary.eml")" "ordinary none unknown" "terse: ordinary"
 is "$(u -c "$CONF" -t <"$S/out-of-office.eml")" "backscatter autoreply unknown" "terse: auto-reply"
 
@@ -62,7 +62,7 @@ grep -qx 'X-Unscatter-Class: backscatter' "$TMP/hdr"; is "$?" 0 "class field"
 grep -qx 'X-Unscatter-Kind: dsn' "$TMP/hdr"; is "$?" 0 "kind field"
 grep -q '^X-Unscatter-Provenance: forged; 1 quoted Received header, none from our relays' "$TMP/hdr"; is "$?" 0 "provenance field with evidence"
 grep -q '^X-Unscatter-Rules: .*mime-delivery-status' "$TMP/hdr"; is "$?" 0 "rules field"
-grep -q '^X-Unscatter-Recipient: rfc822; nobody@remote.example.net action=failed status=5.1.1' "$TMP/hdr"; is "$?" 0 "failed recipient field"
+grep -q '^X-Unscatter-Recipient: nobody@remote.example.net action=failed status=5.1.1 code=550 reason=userunknown diagnostic=smtp; 550 5.1.1 ' "$TMP/hdr"; is "$?" 0 "failed recipient field"
 # Forged incoming verdict fields are removed and do not influence anything.
 { printf 'X-Unscatter-Class: bounce\nX-Unscatter-Kind: dsn\n'; cat "$S/ordinary.eml"; } >"$TMP/forged.eml"
 u -c "$CONF" -p <"$TMP/forged.eml" >"$TMP/out"

@@ -21,7 +21,7 @@ is "$n_rules:$?" "$(ls "$TOP/rules/"*.rules | wc -l):0" "every rule file and the
 # Built with PREFIX=/opt/us, its default rules path is /opt/us/...; the files
 # sit under DESTDIR here, so point it at them.
 out=$("$D/opt/us/bin/unscatter" -R "$D/opt/us/share/unscatter/rules" -t <"$TOP/samples/qmail-backscatter.eml")
-is "$out" "backscatter dsn unknown" "installed binary classifies with installed rules and no config"
+is "$out" "backscatter dsn unknown reason=userunknown action=failed status=5.1.1" "installed binary classifies with installed rules (reason table included) and no config"
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -s -C "$TOP" uninstall BUILD="$TMP/build" DESTDIR="$D" PREFIX=/opt/us >/dev/null 2>&1
 is "$?" 0 "make uninstall"

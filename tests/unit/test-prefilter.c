@@ -421,7 +421,7 @@ static bool naive_occurs(const char *text, size_t len, const char *lit)
 static void random_agreement(void)
 {
 	GRand *rng = g_rand_new_with_seed(12345);
-	unsigned mismatches = 0;
+	unsigned mismatches = 0, loaded_mismatches = 0, unloaded = 0;
 
 	for (int round = 0; round < 200; round++) {
 		struct us_litscan *ls = us_litscan_new();
@@ -446,10 +446,86 @@ static void random_agreement(void)
 		for (unsigned id = 0; id < 16; id++)
 			if (s.count[id] != (naive_occurs(text, len, lit[id]) ? 1u : 0u))
 				mismatches++;
+		/* Serialised and loaded again (from an odd address, as in a
+		 * CDB), it finds the same. */
+		GByteArray *blob = g_byte_array_new();
+		g_byte_array_append(blob, (const guint8 *)"x", 1);
+		us_litscan_serialise(ls, blob);
+		struct us_litscan *copy = us_litscan_load(blob->data + 1, blob->len - 1);
+		struct seen s2;
+		memset(&s2, 0, sizeof s2);
+		if (copy == NULL)
+			unloaded++;
+		else
+			us_litscan_run(copy, text, len, count_found, &s2);
+		if (copy && memcmp(s.count, s2.count, sizeof s.count) != 0)
+			loaded_mismatches++;
+		us_litscan_free(copy);
+		g_byte_array_unref(blob);
 		us_litscan_free(ls);
 	}
 	is_int(mismatches, 0, "scanner agrees with a naive search on random input");
+	is_int(unloaded, 0, "every serialised scanner loads");
+	is_int(loaded_mismatches, 0, "and finds what the original finds");
 	g_rand_free(rng);
+}
+
+/* A damaged blob is refused, never run. */
+static void damaged_blobs(void)
+{
+	struct us_litscan *ls = us_litscan_new();
+	GByteArray *blob = g_byte_array_new();
+	guint32 bad = 0x7f7f7f7fu;
+
+	us_litscan_add(ls, "mailer-daemon", 1);
+	us_litscan_add(ls, "ok", 2);
+	us_litscan_serialise(ls, blob);
+	struct us_litscan *good = us_litscan_load(blob->data, blob->len);
+	ok(good != NULL, "a good blob loads");
+	us_litscan_free(good);
+	ok(us_litscan_load(blob->data, blob->len - 1) == NULL, "truncated: refused");
+	ok(us_litscan_load(blob->data, 3) == NULL, "shorter than a header: refused");
+	GByteArray *copy = g_byte_array_new();
+	g_byte_array_append(copy, blob->data, blob->len);
+	copy->data[0] ^= 0xFF;
+	ok(us_litscan_load(copy->data, copy->len) == NULL, "bad magic: refused");
+	g_byte_array_set_size(copy, 0);
+	g_byte_array_append(copy, blob->data, blob->len);
+	/* Every bucket leads out of range: a run notices and stops. */
+	for (guint b = 0; b < 16; b++)
+		memcpy(copy->data + (8 + b) * sizeof(guint32), &bad, sizeof bad);
+	struct us_litscan *damaged = us_litscan_load(copy->data, copy->len);
+	struct seen s;
+	memset(&s, 0, sizeof s);
+	ok(damaged != NULL && !us_litscan_damaged(damaged), "damage inside is not checked at load");
+	if (damaged)
+		us_litscan_run(damaged, "to mailer-daemon ok", 19, count_found, &s);
+	ok(damaged && us_litscan_damaged(damaged), "a run finds it and says so");
+	us_litscan_free(damaged);
+	/* A member of a group out of range: found when the group is first hit. */
+	g_byte_array_set_size(copy, 0);
+	g_byte_array_append(copy, blob->data, blob->len);
+	guint32 head[8];
+	memcpy(head, copy->data, sizeof head);
+	size_t members = sizeof head + (sizeof(guint32) << head[1]) + head[2] * 4 * sizeof(guint32);
+	for (guint m = 0; m < head[3]; m++)
+		memcpy(copy->data + members + m * sizeof(guint32), &bad, sizeof bad);
+	damaged = us_litscan_load(copy->data, copy->len);
+	memset(&s, 0, sizeof s);
+	if (damaged)
+		us_litscan_run(damaged, "nothing here", 12, count_found, &s);
+	ok(damaged && !us_litscan_damaged(damaged), "a group not hit is not checked");
+	if (damaged)
+		us_litscan_run(damaged, "to mailer-daemon", 16, count_found, &s);
+	ok(damaged && us_litscan_damaged(damaged) && s.count[1] == 0, "a group hit is, and refused");
+	us_litscan_free(damaged);
+	g_byte_array_set_size(copy, 0);
+	g_byte_array_append(copy, blob->data, blob->len);
+	memcpy(copy->data + 2 * sizeof(guint32), &bad, sizeof bad);	/* n_groups */
+	ok(us_litscan_load(copy->data, copy->len) == NULL, "counts that do not fit the size: refused");
+	g_byte_array_unref(copy);
+	g_byte_array_unref(blob);
+	us_litscan_free(ls);
 }
 
 int main(void)
@@ -462,5 +538,6 @@ int main(void)
 	against_tre();
 	scanning();
 	random_agreement();
+	damaged_blobs();
 	return tap_done();
 }

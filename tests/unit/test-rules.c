@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cdb.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include "rules.h"
 #include "rules-internal.h"
@@ -611,6 +614,275 @@ static void reference_equivalence(void)
 	us_ruleset_free(reference);
 }
 
+/* ------------------------------------------------------------------ */
+/* The rule cache (rulecache.h): never needed, never wrong. */
+
+static struct us_ruleset *load(const char *dir)
+{
+	struct us_ruleset *rs = us_ruleset_new();
+	GError *error = NULL;
+
+	if (!us_ruleset_load_dir(rs, dir, &error)) {
+		printf("# load failed: %s\n", error->message);
+		g_error_free(error);
+	}
+	return rs;
+}
+
+/* The rules of a fresh load from the cache fire like a parse and like a
+ * plain regex engine, on the same random messages. */
+static void cache_equivalence(void)
+{
+	char *dir = g_dir_make_tmp("test-cache-XXXXXX", NULL);
+	char *cache = g_build_filename(dir, ".unscatter-rules.cache", NULL);
+	struct us_ruleset *parsed, *cached, *reference = rules_from(equivalence_rules);
+	GRand *rng = g_rand_new_with_seed(11);
+	unsigned differ = 0, fired = 0;
+
+	write_file(dir, "e.rules", equivalence_rules);
+	parsed = load(dir);
+	ok(!us_ruleset_cached(parsed), "first load parses");
+	ok(g_file_test(cache, G_FILE_TEST_IS_REGULAR), "and writes the cache beside the rules");
+	cached = load(dir);
+	ok(us_ruleset_cached(cached), "second load reads the cache");
+	is_int(us_ruleset_count(cached), 12, "with every rule");
+	is_str(us_ruleset_describe(cached, "daemon-subject"), "d", "describe from the cache");
+	ok(us_ruleset_describe(cached, "no-such-rule") == NULL, "no such rule");
+	us_ruleset_set_reference(reference, true);
+	for (int round = 0; round < 3000; round++) {
+		struct us_message *msg = random_message(rng);
+		char *a = fire(cached, msg), *b = fire(parsed, msg), *c = fire(reference, msg);
+		if ((strcmp(a, b) != 0 || strcmp(a, c) != 0) && differ++ < 5)
+			printf("# differ: cached '%s', parsed '%s', reference '%s'\n", a, b, c);
+		fired += *a != '\0';
+		g_free(a);
+		g_free(b);
+		g_free(c);
+		us_message_free(msg);
+	}
+	ok(fired > 1000, "many messages fire rules");
+	is_int(differ, 0, "cached, parsed and plain regex engine agree");
+
+	/* Linting and parsing more work on a cached set too. */
+	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+	is_int(us_ruleset_lint(cached, problems), 0, "lint of a cached set");
+	g_ptr_array_unref(problems);
+	const char more[] = "rule more\n kind virus\n describe m\n body =~ /more text/\n";
+	ok(us_ruleset_parse(cached, "m.rules", more, strlen(more), NULL), "parse more into a cached set");
+	ok(!us_ruleset_parse(cached, "m2.rules", "rule daemon-subject\n", 20, NULL),
+	   "and its names are all known");
+	struct us_message *msg = us_message_new();
+	g_string_assign(msg->body, "some more text");
+	is_fired(cached, msg, "more", "the added rule fires");
+	us_message_free(msg);
+
+	g_rand_free(rng);
+	us_ruleset_free(parsed);
+	us_ruleset_free(cached);
+	us_ruleset_free(reference);
+	remove_dir(dir);
+	g_free(cache);
+	g_free(dir);
+}
+
+/* Copies the CDB at PATH, each record's data replaced by DAMAGE(key)
+ * when that is not NULL. */
+static void rewrite_cache(const char *path, const char *(*damage)(const char *key, unsigned klen))
+{
+	char *tmp = g_strconcat(path, ".new", NULL);
+	int in = open(path, O_RDONLY), out = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	struct cdb c;
+	struct cdb_make m;
+	unsigned pos;
+
+	cdb_init(&c, in);
+	cdb_make_start(&m, out);
+	cdb_seqinit(&pos, &c);
+	while (cdb_seqnext(&pos, &c) > 0) {
+		const char *key = cdb_getkey(&c);
+		const char *bad = damage(key, cdb_keylen(&c));
+		if (bad)
+			cdb_make_add(&m, key, cdb_keylen(&c), bad, (unsigned)strlen(bad));
+		else
+			cdb_make_add(&m, key, cdb_keylen(&c), cdb_getdata(&c), cdb_datalen(&c));
+	}
+	cdb_make_finish(&m);
+	cdb_free(&c);
+	close(in);
+	close(out);
+	g_rename(tmp, path);
+	g_free(tmp);
+}
+
+static const char *damage_units(const char *key, unsigned klen)
+{
+	return klen == 5 && key[0] == 'u' ? "xy" : NULL;
+}
+
+static const char *damage_rules(const char *key, unsigned klen)
+{
+	return klen == 5 && key[0] == 'r' ? "\x01" : NULL;
+}
+
+static const char *damage_scanners(const char *key, unsigned klen)
+{
+	(void)klen;
+	return key[0] == 's' ? "LSS1 but not a scanner" : NULL;
+}
+
+/* "subject" / "body" hits of the cache-test rules for MSG. */
+static const char cache_rules[] =
+	"rule subject\n kind dsn\n describe s\n header Subject =~ /undeliverable|returned mail/i\n"
+	"rule body\n kind virus\n describe b\n body =~ /^virus (found|detected)/m\n"
+	"rule always\n kind autoreply\n describe a\n score 1\n body =~ /.*/\n";
+
+static struct us_message *cache_message(void)
+{
+	struct us_message *msg = us_message_new();
+
+	add_header(msg, "Subject", "Returned mail: see transcript");
+	g_string_assign(msg->body, "Hello\nvirus detected: EICAR\n");
+	return msg;
+}
+
+/* Loads DIR, checks whether that read the cache (CACHED) and that the
+ * rules WANT fire for MSG. */
+static void load_and_fire(const char *dir, const struct us_message *msg, bool cached,
+			  const char *want, const char *what)
+{
+	struct us_ruleset *rs = load(dir);
+	char *label = g_strdup_printf("%s: %s", what, cached ? "from the cache" : "parsed");
+
+	ok(us_ruleset_cached(rs) == cached, label);
+	g_free(label);
+	is_fired(rs, msg, want, what);
+	us_ruleset_free(rs);
+}
+
+static void cache_fallbacks(void)
+{
+	char *dir = g_dir_make_tmp("test-cache-XXXXXX", NULL);
+	char *cache = g_build_filename(dir, ".unscatter-rules.cache", NULL);
+	char *home = g_dir_make_tmp("test-cache-home-XXXXXX", NULL);
+	struct us_message *msg = cache_message();
+	struct us_ruleset *rs;
+	static const struct {
+		const char *name;
+		const char *(*damage)(const char *, unsigned);
+	} damages[] = {
+		{ "unit records", damage_units },
+		{ "rule records", damage_rules },
+		{ "scanners", damage_scanners },
+	};
+
+	write_file(dir, "c.rules", cache_rules);
+	load_and_fire(dir, msg, false, "subject body always", "first load");
+	load_and_fire(dir, msg, true, "subject body always", "second load, the same");
+
+	/* Stale: a rule file changed (another size and time). */
+	write_file(dir, "c.rules", "rule subject2\n kind dsn\n describe s\n header Subject =~ /returned mail/i\n");
+	load_and_fire(dir, msg, false, "subject2", "a changed rule file makes the cache stale");
+	load_and_fire(dir, msg, true, "subject2", "the cache was rebuilt with the new rules");
+
+	/* Stale: a rule file added, and one removed. */
+	write_file(dir, "d.rules", cache_rules);
+	load_and_fire(dir, msg, false, "subject2 subject body always", "an added rule file makes it stale");
+	char *d = g_build_filename(dir, "d.rules", NULL);
+	g_unlink(d);
+	g_free(d);
+	load_and_fire(dir, msg, false, "subject2", "a removed rule file makes it stale");
+
+	/* Corrupt: not a CDB, empty, truncated. */
+	write_file(dir, "c.rules", cache_rules);
+	us_ruleset_free(load(dir));
+	static const char *const garbage[] = { "garbage", "" };
+	for (guint i = 0; i < G_N_ELEMENTS(garbage); i++) {
+		g_file_set_contents(cache, garbage[i], -1, NULL);
+		rs = load(dir);
+		ok(!us_ruleset_cached(rs), i ? "an empty cache is ignored" : "a garbage cache is ignored");
+		is_fired(rs, msg, "subject body always", "the rules work");
+		us_ruleset_free(rs);
+	}
+	gchar *whole = NULL;
+	gsize len = 0;
+	g_file_get_contents(cache, &whole, &len, NULL);
+	ok(len > 2100, "a rebuilt cache");
+	g_file_set_contents(cache, whole, (gssize)(len - 100), NULL);
+	rs = load(dir);
+	ok(!us_ruleset_cached(rs), "a truncated cache is ignored");
+	is_fired(rs, msg, "subject body always", "the rules work");
+	us_ruleset_free(rs);
+
+	/* Damaged records under a good header: found out while evaluating,
+	 * then the files are parsed after all. */
+	for (guint i = 0; i < G_N_ELEMENTS(damages); i++) {
+		g_file_set_contents(cache, whole, (gssize)len, NULL);
+		rewrite_cache(cache, damages[i].damage);
+		rs = load(dir);
+		char *what = g_strdup_printf("damaged %s: the same rules fire", damages[i].name);
+		is_fired(rs, msg, "subject body always", what);
+		g_free(what);
+		us_ruleset_free(rs);
+	}
+	g_free(whole);
+
+	/* Unwritable in the rule directory (a folder in the cache's way, as
+	 * root can write anywhere): the per-user cache instead. */
+	g_unlink(cache);
+	g_mkdir(cache, 0755);
+	g_setenv("XDG_CACHE_HOME", home, TRUE);
+	rs = load(dir);
+	ok(!us_ruleset_cached(rs), "cache place blocked: parsed");
+	is_fired(rs, msg, "subject body always", "the rules work");
+	us_ruleset_free(rs);
+	char *user = g_build_filename(home, "unscatter", NULL);
+	GDir *ud = g_dir_open(user, 0, NULL);
+	const char *name = ud ? g_dir_read_name(ud) : NULL;
+	ok(name && g_str_has_prefix(name, "rules-"), "a per-user cache was written");
+	rs = load(dir);
+	ok(us_ruleset_cached(rs), "and is read");
+	is_fired(rs, msg, "subject body always", "with the same outcome");
+	us_ruleset_free(rs);
+	if (name) {
+		char *p = g_build_filename(user, name, NULL);
+		g_unlink(p);
+		g_free(p);
+	}
+	if (ud)
+		g_dir_close(ud);
+
+	/* Nowhere to write: still right, every time. */
+	char *file = g_build_filename(home, "a-file", NULL);
+	write_file(home, "a-file", "x");
+	g_setenv("XDG_CACHE_HOME", file, TRUE);
+	g_rmdir(user);
+	for (int i = 0; i < 2; i++) {
+		rs = load(dir);
+		ok(!us_ruleset_cached(rs), i ? "again parsed" : "no writable place: parsed");
+		is_fired(rs, msg, "subject body always", "the rules work");
+		us_ruleset_free(rs);
+	}
+	g_unsetenv("XDG_CACHE_HOME");
+	g_unlink(file);
+	g_free(file);
+	g_free(user);
+	g_rmdir(cache);
+
+	/* UNSCATTER_NO_CACHE: neither read nor written. */
+	g_setenv("UNSCATTER_NO_CACHE", "1", TRUE);
+	rs = load(dir);
+	ok(!us_ruleset_cached(rs) && !g_file_test(cache, G_FILE_TEST_EXISTS), "UNSCATTER_NO_CACHE");
+	us_ruleset_free(rs);
+	g_unsetenv("UNSCATTER_NO_CACHE");
+
+	us_message_free(msg);
+	remove_dir(dir);
+	remove_dir(home);
+	g_free(home);
+	g_free(cache);
+	g_free(dir);
+}
+
 /* What a one-shot run compiles, and what lint compiles. */
 static void compile_counts(void)
 {
@@ -684,6 +956,8 @@ int main(void)
 	no_literal();
 	explain_lines();
 	reference_equivalence();
+	cache_equivalence();
+	cache_fallbacks();
 	compile_counts();
 	return tap_done();
 }

@@ -1,0 +1,755 @@
+/* reasons.c - the bounce reason table: parse, lint, decide (see reasons.h). */
+#include <string.h>
+#include <tre/tre.h>
+#include "prefilter.h"
+#include "reasons.h"
+
+#define REASONS_ERROR g_quark_from_static_string("us-reasons")
+#define NAME_MAX_LEN 40
+
+enum entry_type { E_ACTION, E_STATUS, E_TEXT, E_RECIPIENT, E_DELAY, E_END, E_SKIP, E_FALLBACK };
+
+struct entry {
+	enum entry_type type;
+	char *where;		/* "FILE:LINE" */
+	const char *reason;	/* declared name (key of rt->names) */
+	char *arg;		/* action name or status pattern */
+	char *regex;		/* E_TEXT, E_RECIPIENT, E_DELAY */
+	int cflags;
+	bool exact;		/* the literal scan decides the regex */
+	bool any_literals;	/* false: always a candidate */
+	GPtrArray *literals;	/* char *, owned (E_TEXT) */
+	GPtrArray *pieces;	/* E_TEXT, once needed: struct entry *, the alternatives
+				 * decided one by one (owned), or just E itself (borrowed) */
+	struct us_litscan *piece_scan;	/* literals of the pieces, ids = index in PIECES */
+	bool compile_tried, compiled;
+	char *compile_error;
+	regex_t re;
+};
+
+struct us_reasons {
+	GPtrArray *entries;		/* struct entry *, in order */
+	GHashTable *names;		/* reason name -> description (both owned) */
+	struct us_litscan *scan;	/* literals of text entries, ids = entry index; built on first decision */
+	GArray *found;			/* gboolean per entry, for the decision under way */
+	struct us_litscan *line_scan;	/* literals of the line entries (recipient, skip, delay,
+					 * end), ids = entry index; built when first needed */
+	GArray *possible;		/* gboolean per entry: its literals occur in the text at hand */
+	size_t files;
+	unsigned compilations;		/* regexes handed to TRE so far */
+};
+
+static void entry_free(gpointer p)
+{
+	struct entry *e = p;
+
+	if (e->compiled)
+		tre_regfree(&e->re);
+	g_free(e->where);
+	g_free(e->arg);
+	g_free(e->regex);
+	g_free(e->compile_error);
+	if (e->literals)
+		g_ptr_array_unref(e->literals);
+	if (e->pieces)
+		g_ptr_array_unref(e->pieces);
+	us_litscan_free(e->piece_scan);
+	g_free(e);
+}
+
+struct us_reasons *us_reasons_new(void)
+{
+	struct us_reasons *rt = g_new0(struct us_reasons, 1);
+
+	rt->entries = g_ptr_array_new_with_free_func(entry_free);
+	rt->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	rt->found = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	rt->possible = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	return rt;
+}
+
+void us_reasons_free(struct us_reasons *rt)
+{
+	if (rt == NULL)
+		return;
+	g_ptr_array_unref(rt->entries);
+	g_hash_table_unref(rt->names);
+	g_array_unref(rt->found);
+	g_array_unref(rt->possible);
+	us_litscan_free(rt->line_scan);
+	us_litscan_free(rt->scan);
+	g_free(rt);
+}
+
+size_t us_reasons_count(const struct us_reasons *rt) { return rt->entries->len; }
+size_t us_reasons_files(const struct us_reasons *rt) { return rt->files; }
+unsigned us_reasons_compilations(const struct us_reasons *rt) { return rt->compilations; }
+
+const char *us_reasons_describe(const struct us_reasons *rt, const char *name)
+{
+	return g_hash_table_lookup(rt->names, name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing */
+
+struct parse {
+	struct us_reasons *rt;
+	const char *file;
+	unsigned line;
+	GPtrArray *entries;	/* new entries of this text (not yet owned by rt) */
+	GHashTable *names;	/* new names of this text: name -> description */
+};
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > NAME_MAX_LEN)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_islower(*s) && !g_ascii_isdigit(*s) && *s != '-' && *s != '_')
+			return false;
+	return true;
+}
+
+/* Split LINE at its first run of blanks: *REST is what follows (maybe ""). */
+static char *next_word(char *line, char **rest)
+{
+	size_t n = strcspn(line, " \t");
+
+	*rest = line + n;
+	if (**rest) {
+		*(*rest)++ = '\0';
+		*rest += strspn(*rest, " \t");
+	}
+	return line;
+}
+
+/* "/RE/FLAGS" -> RE ("\/" turned into "/") and TRE compile flags. */
+static char *parse_regex(const char *spec, char **regex, int *cflags)
+{
+	GString *re = g_string_new(NULL);
+	const char *p = spec + 1;
+
+	if (*spec != '/') {
+		g_string_free(re, TRUE);
+		return g_strdup("regex not delimited by /.../");
+	}
+	for (; *p && *p != '/'; p++) {
+		if (p[0] == '\\' && p[1] == '/') {
+			g_string_append_c(re, '/');
+			p++;
+		} else if (p[0] == '\\' && p[1]) {
+			g_string_append_len(re, p++, 2);
+		} else {
+			g_string_append_c(re, *p);
+		}
+	}
+	if (*p != '/' || re->len == 0) {
+		g_string_free(re, TRUE);
+		return g_strdup(*p != '/' ? "regex not delimited by /.../" : "empty regex");
+	}
+	*cflags = REG_EXTENDED;
+	for (p++; *p; p++) {
+		if (*p == 'i') {
+			*cflags |= REG_ICASE;
+		} else if (*p == 'm') {
+			*cflags |= REG_NEWLINE;
+		} else {
+			g_string_free(re, TRUE);
+			return g_strdup_printf("unknown flag '%c' (i and m are known)", *p);
+		}
+	}
+	*regex = g_string_free(re, FALSE);
+	return NULL;
+}
+
+/* A status pattern: "D.D.D" with each part digits or "*", or three of [0-9*]. */
+static bool valid_status_pattern(const char *s)
+{
+	char **parts = g_strsplit(s, ".", -1);
+	guint n = g_strv_length(parts);
+	bool ok = n == 3 || n == 1;
+
+	for (guint i = 0; ok && i < n; i++) {
+		const char *p = parts[i];
+		if (n == 1) {
+			ok = strlen(p) == 3 && strspn(p, "0123456789*") == 3;
+		} else {
+			ok = strcmp(p, "*") == 0 ||
+			     (*p && strlen(p) <= 3 && strspn(p, "0123456789") == strlen(p));
+		}
+	}
+	g_strfreev(parts);
+	return ok;
+}
+
+static const char *lookup_name(const struct parse *st, const char *name)
+{
+	gpointer key = NULL;
+
+	if (g_hash_table_lookup_extended(st->rt->names, name, &key, NULL) ||
+	    g_hash_table_lookup_extended(st->names, name, &key, NULL))
+		return key;
+	return NULL;
+}
+
+static char *parse_reason_line(struct parse *st, char *rest)
+{
+	char *text, *name = next_word(rest, &text);
+
+	if (!valid_name(name))
+		return g_strdup_printf("bad reason name '%s' (lower-case letters, digits, - and _)", name);
+	if (lookup_name(st, name))
+		return g_strdup_printf("reason '%s' declared twice", name);
+	if (*text == '\0')
+		return g_strdup_printf("reason '%s' has no description", name);
+	g_hash_table_insert(st->names, g_strdup(name), g_strdup(text));
+	return NULL;
+}
+
+/* "ARG REASON" of action and status lines, or "REASON /RE/" of text lines. */
+static char *use_reason(struct parse *st, struct entry *e, const char *name)
+{
+	e->reason = lookup_name(st, name);
+	if (e->reason == NULL)
+		return g_strdup_printf("unknown reason '%s' (declare it with a reason line first)", name);
+	return NULL;
+}
+
+static char *analyse_text(struct entry *e);
+
+static char *parse_entry(struct parse *st, struct entry *e, char *rest)
+{
+	char *more, *word;
+
+	switch (e->type) {
+	case E_ACTION:
+	case E_STATUS:
+		word = next_word(rest, &more);
+		if (*word == '\0' || *more == '\0' || strpbrk(more, " \t"))
+			return g_strdup_printf("%s needs two words: %s REASON",
+					       e->type == E_ACTION ? "action" : "status",
+					       e->type == E_ACTION ? "ACTION" : "CODE");
+		if (e->type == E_STATUS && !valid_status_pattern(word))
+			return g_strdup_printf("bad status code '%s' (like 5.1.1, 5.7.*, 550 or 55*)", word);
+		e->arg = g_ascii_strdown(word, -1);
+		return use_reason(st, e, more);
+	case E_TEXT:
+		word = next_word(rest, &more);
+		if (*more == '\0')
+			return g_strdup("text needs a reason and a regex: text REASON /RE/FLAGS");
+		char *problem = use_reason(st, e, word);
+		if (problem)
+			return problem;
+		rest = more;
+		break;
+	default:
+		break;
+	}
+	char *problem = parse_regex(rest, &e->regex, &e->cflags);
+	if (problem)
+		return problem;
+	if (e->type != E_TEXT) {
+		/* Line entries: literals only, for a whole-text prefilter. */
+		const char *syntax = NULL;
+		e->literals = g_ptr_array_new_with_free_func(g_free);
+		e->any_literals = us_regex_analyse(e->regex, (e->cflags & REG_ICASE) != 0,
+						   e->literals, NULL, NULL, NULL, &syntax);
+		return syntax ? g_strdup_printf("bad regex: %s", syntax) : NULL;
+	}
+	return analyse_text(e);
+}
+
+/* Literals of E's regex (its pieces are made when first needed). */
+static char *analyse_text(struct entry *e)
+{
+	const char *syntax = NULL;
+
+	e->literals = g_ptr_array_new_with_free_func(g_free);
+	e->any_literals = us_regex_analyse(e->regex, (e->cflags & REG_ICASE) != 0, e->literals,
+					   NULL, &e->exact, NULL, &syntax);
+	return syntax ? g_strdup_printf("bad regex: %s", syntax) : NULL;
+}
+
+/* E's pieces, made once: a long alternation is split, so that only the
+ * alternatives whose literals occur in a text need compiling; otherwise
+ * the one piece is E itself. */
+static void split_text(struct entry *e)
+{
+	bool icase = (e->cflags & REG_ICASE) != 0;
+	const char *syntax = NULL;
+	GPtrArray *parts;
+
+	if (e->pieces)
+		return;
+	parts = g_ptr_array_new_with_free_func(g_free);
+	if (!e->exact)
+		us_regex_analyse(e->regex, icase, NULL, NULL, NULL, parts, &syntax);
+	if (parts->len >= 2) {
+		e->pieces = g_ptr_array_new_with_free_func(entry_free);
+		e->piece_scan = us_litscan_new();
+		for (guint i = 0; i < parts->len; i++) {
+			struct entry *p = g_new0(struct entry, 1);
+			p->type = E_TEXT;
+			p->where = g_strdup(e->where);
+			p->reason = e->reason;
+			p->regex = g_strdup(g_ptr_array_index(parts, i));
+			p->cflags = e->cflags;
+			p->literals = g_ptr_array_new_with_free_func(g_free);
+			p->any_literals = us_regex_analyse(p->regex, icase, p->literals, NULL,
+							   &p->exact, NULL, &syntax);
+			for (guint k = 0; p->any_literals && k < p->literals->len; k++)
+				us_litscan_add(e->piece_scan, g_ptr_array_index(p->literals, k), i);
+			g_ptr_array_add(e->pieces, p);
+		}
+	} else {
+		e->pieces = g_ptr_array_new();
+		g_ptr_array_add(e->pieces, e);
+	}
+	g_ptr_array_unref(parts);
+}
+
+static char *parse_line(struct parse *st, char *line)
+{
+	static const char *const keywords[] = { "action", "status", "text", "recipient", "delay", "end", "skip",
+						  "fallback-recipient" };
+	char *rest, *kw = next_word(line, &rest);
+
+	if (strcmp(kw, "reason") == 0)
+		return parse_reason_line(st, rest);
+	for (unsigned i = 0; i < G_N_ELEMENTS(keywords); i++) {
+		if (strcmp(kw, keywords[i]) == 0) {
+			struct entry *e = g_new0(struct entry, 1);
+			char *problem;
+
+			e->type = (enum entry_type)i;
+			e->where = g_strdup_printf("%s:%u", st->file, st->line);
+			g_ptr_array_add(st->entries, e);
+			problem = parse_entry(st, e, rest);
+			return problem;
+		}
+	}
+	return g_strdup_printf("unknown keyword '%s'", kw);
+}
+
+bool us_reasons_parse(struct us_reasons *rt, const char *filename,
+		      const char *text, size_t len, GError **error)
+{
+	struct parse st = {
+		.rt = rt,
+		.file = filename,
+		.entries = g_ptr_array_new_with_free_func(entry_free),
+		.names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free),
+	};
+	const char *p = text, *end = text + len;
+	char *problem = NULL;
+
+	while (p < end && problem == NULL) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		st.line++;
+		if (memchr(p, '\0', n)) {
+			problem = g_strdup("NUL byte in line");
+		} else if (!g_utf8_validate(p, (gssize)n, NULL)) {
+			problem = g_strdup("not valid UTF-8");
+		} else {
+			char *line = g_strstrip(g_strndup(p, n));
+			if (*line && *line != '#')
+				problem = parse_line(&st, line);
+			g_free(line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (problem) {
+		g_set_error(error, REASONS_ERROR, 1, "%s:%u: %s", filename, st.line, problem);
+		g_free(problem);
+		g_ptr_array_unref(st.entries);
+		g_hash_table_unref(st.names);
+		return false;
+	}
+	/* Commit: names first (entries point at their keys), then entries. */
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, st.names);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		g_hash_table_iter_steal(&it);
+		g_hash_table_insert(rt->names, k, v);
+	}
+	g_hash_table_unref(st.names);
+	g_ptr_array_set_free_func(st.entries, NULL);
+	for (guint i = 0; i < st.entries->len; i++)
+		g_ptr_array_add(rt->entries, g_ptr_array_index(st.entries, i));
+	g_ptr_array_unref(st.entries);
+	rt->files++;
+	/* The literal scans are rebuilt with the new entries when next needed. */
+	us_litscan_free(rt->scan);
+	us_litscan_free(rt->line_scan);
+	rt->scan = rt->line_scan = NULL;
+	return true;
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool us_reasons_load_dir(struct us_reasons *rt, const char *dir, GError **error)
+{
+	GError *io = NULL;
+	GDir *d = g_dir_open(dir, 0, &io);
+	GPtrArray *names;
+	const char *name;
+	bool ok = true;
+
+	if (d == NULL) {
+		g_set_error(error, REASONS_ERROR, 2, "%s: %s", dir, io->message);
+		g_error_free(io);
+		return false;
+	}
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL)
+		if (g_str_has_suffix(name, ".reasons"))
+			g_ptr_array_add(names, g_strdup(name));
+	g_dir_close(d);
+	g_ptr_array_sort(names, compare_names);
+	for (guint i = 0; ok && i < names->len; i++) {
+		char *path = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
+		char *text = NULL;
+		gsize len = 0;
+
+		if (!g_file_get_contents(path, &text, &len, &io)) {
+			g_set_error(error, REASONS_ERROR, 2, "%s: %s", path, io->message);
+			g_clear_error(&io);
+			ok = false;
+		} else {
+			ok = us_reasons_parse(rt, path, text, len, error);
+		}
+		g_free(text);
+		g_free(path);
+	}
+	g_ptr_array_unref(names);
+	return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Compiling and matching */
+
+static const regex_t *entry_compile(struct us_reasons *rt, struct entry *e)
+{
+	if (!e->compile_tried) {
+		rt->compilations++;
+		int flags = e->cflags | (e->type == E_RECIPIENT || e->type == E_FALLBACK ? 0 : REG_NOSUB);
+		int rc = tre_regncomp(&e->re, e->regex, strlen(e->regex), flags);
+
+		e->compile_tried = true;
+		if (rc == REG_OK) {
+			e->compiled = true;
+		} else {
+			char message[256];
+			tre_regerror(rc, &e->re, message, sizeof message);
+			e->compile_error = g_strdup(message);
+		}
+	}
+	return e->compiled ? &e->re : NULL;
+}
+
+static bool compile_or_fail(struct us_reasons *rt, struct entry *e, const regex_t **re,
+			    GError **error)
+{
+	*re = entry_compile(rt, e);
+	if (*re == NULL)
+		g_set_error(error, REASONS_ERROR, 3, "%s: bad regex: %s", e->where, e->compile_error);
+	return *re != NULL;
+}
+
+unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < rt->entries->len; i++) {
+		struct entry *e = g_ptr_array_index(rt->entries, i);
+		const char *problem = NULL;
+
+		if (e->regex && entry_compile(rt, e) == NULL)
+			problem = e->compile_error;
+		if (e->type == E_TEXT)
+			split_text(e);
+		for (guint j = 0; !problem && e->pieces && j < e->pieces->len; j++) {
+			struct entry *p = g_ptr_array_index(e->pieces, j);
+			if (entry_compile(rt, p) == NULL)
+				problem = p->compile_error;
+		}
+		if (problem) {
+			g_ptr_array_add(problems, g_strdup_printf("%s: bad regex: %s", e->where, problem));
+			n++;
+		}
+	}
+	return n;
+}
+
+unsigned us_reasons_lint_dir(const char *dir, GPtrArray *problems)
+{
+	struct us_reasons *rt = us_reasons_new();
+	GError *error = NULL;
+	unsigned n;
+
+	if (us_reasons_load_dir(rt, dir, &error)) {
+		n = us_reasons_lint(rt, problems);
+	} else {
+		g_ptr_array_add(problems, g_strdup(error->message));
+		g_error_free(error);
+		n = 1;
+	}
+	us_reasons_free(rt);
+	return n;
+}
+
+/* Does CODE ("5.1.1" or "550") fit PATTERN ("5.1.*", "55*")? */
+static bool status_fits(const char *pattern, const char *code)
+{
+	bool enhanced = strchr(pattern, '.') != NULL;
+
+	if (code == NULL || enhanced != (strchr(code, '.') != NULL))
+		return false;
+	if (!enhanced) {
+		for (int i = 0; i < 3; i++)
+			if (pattern[i] != '*' && pattern[i] != code[i])
+				return false;
+		return code[3] == '\0';
+	}
+	while (*pattern && *code) {
+		size_t pn = strcspn(pattern, "."), cn = strcspn(code, ".");
+		if (!(pn == 1 && *pattern == '*') && (pn != cn || strncmp(pattern, code, pn) != 0))
+			return false;
+		pattern += pn + (pattern[pn] == '.');
+		code += cn + (code[cn] == '.');
+	}
+	return *pattern == '\0' && *code == '\0';
+}
+
+static void mark_found(unsigned id, void *data)
+{
+	g_array_index((GArray *)data, gboolean, id) = TRUE;
+}
+
+static void build_scan(struct us_reasons *rt)
+{
+	rt->scan = us_litscan_new();
+	for (guint i = 0; i < rt->entries->len; i++) {
+		struct entry *e = g_ptr_array_index(rt->entries, i);
+		for (guint k = 0; e->type == E_TEXT && e->any_literals && k < e->literals->len; k++)
+			us_litscan_add(rt->scan, g_ptr_array_index(e->literals, k), i);
+	}
+	g_array_set_size(rt->found, rt->entries->len);
+}
+
+/* Does the text entry E (index I) match TEXT? Not if none of its literals
+ * occur; yes if they do and it is plain text; else some piece must: one
+ * whose literals do not occur cannot, a plain-text one does, and any
+ * other is compiled (once) and run. */
+static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const char *text,
+			 size_t len, bool *matched, GError **error)
+{
+	GArray *piece_found = NULL;
+
+	*matched = false;
+	if (e->any_literals && !g_array_index(rt->found, gboolean, i))
+		return true;
+	if (e->any_literals && e->exact) {
+		*matched = true;
+		return true;
+	}
+	split_text(e);
+	if (e->piece_scan) {
+		piece_found = g_array_new(FALSE, TRUE, sizeof(gboolean));
+		g_array_set_size(piece_found, e->pieces->len);
+		us_litscan_run(e->piece_scan, text, len, mark_found, piece_found);
+	}
+	for (guint j = 0; !*matched && j < e->pieces->len; j++) {
+		struct entry *p = g_ptr_array_index(e->pieces, j);
+		const regex_t *re;
+
+		if (piece_found && p->any_literals && !g_array_index(piece_found, gboolean, j))
+			continue;
+		if (piece_found && p->any_literals && p->exact) {
+			*matched = true;
+			break;
+		}
+		if (!compile_or_fail(rt, p, &re, error)) {
+			if (piece_found)
+				g_array_unref(piece_found);
+			return false;
+		}
+		*matched = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
+	}
+	if (piece_found)
+		g_array_unref(piece_found);
+	return true;
+}
+
+bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
+		       const char **reason, const char **where, GError **error)
+{
+	const char *text = q->text ? q->text : "";
+	size_t len = strlen(text);
+
+	*reason = "undefined";
+	*where = NULL;
+	if (rt->scan == NULL)
+		build_scan(rt);
+	if (rt->found->len > 0)
+		memset(rt->found->data, 0, rt->found->len * sizeof(gboolean));
+	us_litscan_run(rt->scan, text, len, mark_found, rt->found);
+	for (guint i = 0; i < rt->entries->len; i++) {
+		struct entry *e = g_ptr_array_index(rt->entries, i);
+		bool hit = false;
+
+		switch (e->type) {
+		case E_ACTION:
+			hit = q->action && g_ascii_strcasecmp(q->action, e->arg) == 0;
+			break;
+		case E_STATUS:
+			hit = status_fits(e->arg, strchr(e->arg, '.') ? q->status : q->code);
+			break;
+		case E_TEXT:
+			if (len > 0 && !text_matches(rt, e, i, text, len, &hit, error))
+				return false;
+			break;
+		default:
+			break;
+		}
+		if (hit) {
+			*reason = e->reason;
+			*where = e->where;
+			return true;
+		}
+	}
+	return true;
+}
+
+/* Which line entries can match some line of TEXT: those without literals,
+ * and those one of whose literals occurs in it (rt->possible). */
+static void mark_possible(struct us_reasons *rt, const char *text, size_t len)
+{
+	if (rt->line_scan == NULL) {
+		rt->line_scan = us_litscan_new();
+		for (guint i = 0; i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			if (e->type == E_TEXT || !e->regex || !e->any_literals)
+				continue;
+			for (guint k = 0; k < e->literals->len; k++)
+				us_litscan_add(rt->line_scan, g_ptr_array_index(e->literals, k), i);
+		}
+	}
+	g_array_set_size(rt->possible, rt->entries->len);
+	for (guint i = 0; i < rt->entries->len; i++) {
+		struct entry *e = g_ptr_array_index(rt->entries, i);
+		g_array_index(rt->possible, gboolean, i) = e->regex && !e->any_literals;
+	}
+	us_litscan_run(rt->line_scan, text, len, mark_found, rt->possible);
+}
+
+static bool possible(const struct us_reasons *rt, guint i)
+{
+	return g_array_index(rt->possible, gboolean, i);
+}
+
+/* One pass of us_reasons_find_recipients() with the recipient lines of
+ * type WANTED (and the skip lines); *N counts the matches. */
+static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const char *text,
+			   size_t len, us_recipient_found found, void *data, unsigned *n_found,
+			   GError **error)
+{
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		for (guint i = 0; n > 0 && i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			const regex_t *re;
+			regmatch_t m[2];
+
+			if ((e->type != wanted && e->type != E_SKIP) || !possible(rt, i))
+				continue;
+			if (!compile_or_fail(rt, e, &re, error))
+				return false;
+			if (e->type == E_SKIP) {
+				if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
+					break;
+				continue;
+			}
+			if (tre_regnexec(re, p, n, 2, m, 0) == REG_OK && m[1].rm_so >= 0 &&
+			    m[1].rm_eo > m[1].rm_so) {
+				found(p + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so),
+				      (size_t)(p - text) + (size_t)m[0].rm_eo, data);
+				(*n_found)++;
+				break;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return true;
+}
+
+bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t len,
+				us_recipient_found found, void *data, GError **error)
+{
+	unsigned n = 0;
+
+	mark_possible(rt, text, len);
+	if (!recipient_pass(rt, E_RECIPIENT, text, len, found, data, &n, error))
+		return false;
+	return n > 0 || recipient_pass(rt, E_FALLBACK, text, len, found, data, &n, error);
+}
+
+bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
+			 bool *delay, GError **error)
+{
+	*delay = false;
+	mark_possible(rt, text, len);
+	for (guint i = 0; !*delay && i < rt->entries->len; i++) {
+		struct entry *e = g_ptr_array_index(rt->entries, i);
+		const regex_t *re;
+
+		if (e->type != E_DELAY || !possible(rt, i))
+			continue;
+		if (!compile_or_fail(rt, e, &re, error))
+			return false;
+		*delay = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
+	}
+	return true;
+}
+
+size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t len, GError **error)
+{
+	const char *p = text, *end = text + len;
+	bool any = false;
+
+	mark_possible(rt, text, len);
+	for (guint i = 0; i < rt->entries->len && !any; i++)
+		any = ((struct entry *)g_ptr_array_index(rt->entries, i))->type == E_END &&
+		      possible(rt, i);
+	while (any && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		for (guint i = 0; n > 0 && i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			const regex_t *re;
+
+			if (e->type != E_END || !possible(rt, i))
+				continue;
+			if (!compile_or_fail(rt, e, &re, error))
+				return (size_t)-1;
+			if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
+				return (size_t)(p - text);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return len;
+}

@@ -1,0 +1,106 @@
+/* reasons.h - the bounce reason table: why did a delivery fail?
+ *
+ * Owned by the bounce-details work (issue 3); used by bounce.c only.
+ * The table is data (rules/ *.reasons, format in man/unscatter-rules.5):
+ *
+ *   # comment
+ *   reason NAME TEXT          declare a reason of the taxonomy, with a description
+ *   action ACTION REASON      a recipient whose DSN action is ACTION (delivered, ...)
+ *   status CODE REASON        enhanced code "5.1.1", "5.7.*", or basic "550", "55*"
+ *   text REASON /RE/FLAGS     the recipient's diagnostic text matches RE
+ *   recipient /RE/FLAGS       text bounces: a body line naming a failed recipient;
+ *                             the first (...) group of RE captures the address
+ *   delay /RE/FLAGS           text bounces: the message is a delay warning
+ *                             (matched against the Subject and the notice)
+ *   fallback-recipient /RE/FLAGS  the same, tried only when no recipient line found any
+ *   skip /RE/FLAGS            text bounces: a body line that names no recipient
+ *                             (recipient and skip lines are tried in order per line)
+ *   end /RE/FLAGS             the notice ends before the first body line matching
+ *                             (where a copy of the original starts)
+ *
+ * action, status and text lines are tried in the order read (files in
+ * name order, lines in file order); the first that holds gives the
+ * reason; none gives "undefined". NAME must be declared by a reason line
+ * before it is used. FLAGS: i (ignore case), m (^ and $ at line breaks).
+ *
+ * Speed: only bounces load the table (lazily). Loading only parses and
+ * takes the literals out of each text regex (prefilter.h); a decision
+ * scans the diagnostic once for all literals, decides plain-text regexes
+ * by that scan alone and compiles (once) only the regexes whose literals
+ * occur, or that have none. us_reasons_lint() compiles everything. */
+#ifndef UNSCATTER_REASONS_H
+#define UNSCATTER_REASONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+
+struct us_reasons;
+
+struct us_reasons *us_reasons_new(void);
+void us_reasons_free(struct us_reasons *rt);
+
+/* Parse TEXT (LEN bytes) read from FILENAME (copied, used in errors) and
+ * add its lines. On error returns false with ERROR "FILENAME:LINE: what"
+ * and adds nothing of TEXT. */
+bool us_reasons_parse(struct us_reasons *rt, const char *filename,
+		      const char *text, size_t len, GError **error);
+
+/* Parse every file ending in ".reasons" in DIR, in byte order of the
+ * names. No such file is not an error. */
+bool us_reasons_load_dir(struct us_reasons *rt, const char *dir, GError **error);
+
+/* Number of action, status, text, recipient and delay lines; number of files read. */
+size_t us_reasons_count(const struct us_reasons *rt);
+size_t us_reasons_files(const struct us_reasons *rt);
+
+/* How many regexes were handed to TRE so far (for tests of the laziness). */
+unsigned us_reasons_compilations(const struct us_reasons *rt);
+
+/* Description of reason NAME, or NULL if it is not declared. Borrowed. */
+const char *us_reasons_describe(const struct us_reasons *rt, const char *name);
+
+/* Compile every regex; append "FILE:LINE: bad regex: ..." strings to
+ * PROBLEMS (g_free'd) and return how many were appended. */
+unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems);
+
+/* Read DIR's reason tables and lint them as above; a file that does not
+ * parse is one problem ("FILE:LINE: what"). Returns the number of problems. */
+unsigned us_reasons_lint_dir(const char *dir, GPtrArray *problems);
+
+/* What is known of one failed (or delayed) recipient. Any member may be NULL. */
+struct us_reason_query {
+	const char *action;	/* "failed", "delayed", ... */
+	const char *status;	/* enhanced code "5.1.1" */
+	const char *code;	/* basic SMTP code "550" */
+	const char *text;	/* diagnostic text, UTF-8 */
+};
+
+/* The reason for Q: *REASON (a declared name, or "undefined") and *WHERE
+ * ("FILE:LINE" of the deciding line, or NULL), both borrowed from RT.
+ * Returns false with ERROR "FILE:LINE: bad regex: ..." if a regex it
+ * needed does not compile. */
+bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
+		       const char **reason, const char **where, GError **error);
+
+/* Called for each recipient line found: the address (LEN bytes at ADDR,
+ * inside the scanned text) and the offset just after the matched part. */
+typedef void (*us_recipient_found)(const char *addr, size_t len, size_t after, void *data);
+
+/* Try the recipient and skip lines on every line of TEXT (LEN bytes, LF
+ * endings): the first that matches a line wins for it; call FOUND per
+ * recipient match. If there was none, do the same with the
+ * fallback-recipient lines. */
+bool us_reasons_find_recipients(struct us_reasons *rt, const char *text, size_t len,
+				us_recipient_found found, void *data, GError **error);
+
+/* Does TEXT match some delay line? */
+bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
+			 bool *delay, GError **error);
+
+/* Length of the notice at the start of TEXT: up to the first line that
+ * matches an end line, else LEN; (size_t)-1 with ERROR for a bad regex. */
+size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t len,
+				GError **error);
+
+#endif

@@ -1,0 +1,56 @@
+/* rulecache.h - the file behind the rules engine's cache: a CDB of
+ * pre-analysed rules, never needed for correctness.
+ *
+ * For a rule directory DIR the cache is DIR/.unscatter-rules.cache,
+ * or, when that cannot be used, $XDG_CACHE_HOME/unscatter/ (default
+ * ~/.cache/unscatter/) "rules-" + a hash of DIR's absolute name (which
+ * its record "d" holds). Its record "h" holds a header that names the
+ * program's cache format and every rule file with its size and
+ * modification time; a cache whose header differs is stale and is
+ * ignored. The cache in DIR does not name DIR, so it stays valid when
+ * the folder is moved (make install DESTDIR=..., a package). It is written
+ * to a temporary file in the same folder and renamed into place, so a
+ * reader sees a whole old or a whole new cache, never a partial one.
+ * Whatever goes wrong (missing, stale, truncated, unwritable) means
+ * only that the rules are parsed from their files.
+ *
+ * Ownership: rules.c is the only user; the records' layout is its own. */
+#ifndef UNSCATTER_RULECACHE_H
+#define UNSCATTER_RULECACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+
+struct us_rulecache;
+
+/* The first fresh cache of DIR whose header is HEADER (LEN bytes), or
+ * NULL (none, stale or unreadable). */
+struct us_rulecache *us_rulecache_open(const char *dir, const char *header, size_t len);
+void us_rulecache_close(struct us_rulecache *c);
+
+/* Data of record KEY (KLEN bytes): a pointer into the cache (valid
+ * until it is closed, not aligned) and its length; NULL when there is
+ * no such record or the file is damaged there. */
+const void *us_rulecache_get(struct us_rulecache *c, const void *key, size_t klen, size_t *len);
+
+/* The same for a record added by us_rulecache_add_aligned(): its data
+ * then starts at a multiple of 4 bytes from the start of the mapping,
+ * so it can be read in place as 32-bit numbers. */
+const void *us_rulecache_get_aligned(struct us_rulecache *c, const void *key, size_t klen,
+				     size_t *len);
+
+/* Writing: a new cache for DIR, or NULL if neither place is writable. */
+struct us_rulecache_writer;
+struct us_rulecache_writer *us_rulecache_create(const char *dir);
+void us_rulecache_add(struct us_rulecache_writer *w, const void *key, size_t klen,
+		      const void *data, size_t len);
+void us_rulecache_add_aligned(struct us_rulecache_writer *w, const void *key, size_t klen,
+			      const void *data, size_t len);
+/* Writes record "h" = HEADER, then puts the cache in place; false (and
+ * nothing left behind) if that failed. Frees W either way. */
+bool us_rulecache_commit(struct us_rulecache_writer *w, const char *header, size_t len);
+/* Drops W without putting anything in place. */
+void us_rulecache_abandon(struct us_rulecache_writer *w);
+
+#endif
