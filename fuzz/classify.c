@@ -20,7 +20,8 @@ static struct us_explain explain;	/* to /dev/null: the --explain paths run too *
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char conf[] = "relay mail.example.com *.out.example.com 192.0.2.0/24 2001:db8::/32\n"
+	static const char conf[] = "rules " FUZZ_TOP "/rules\n"
+				   "relay mail.example.com *.out.example.com 192.0.2.0/24 2001:db8::/32\n"
 				   "domain example.com\n"
 				   "batv-key 3 fuzz-secret\n";
 	GError *error = NULL;
@@ -30,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg = us_config_new();
 	rules = us_ruleset_new();
 	if (!us_config_parse(cfg, "fuzz.conf", conf, sizeof conf - 1, &error) ||
-	    !us_ruleset_load_dir(rules, FUZZ_TOP "/rules", &error)) {
+	    !us_ruleset_load_dir(rules, cfg->rules_dir, &error)) {
 		fprintf(stderr, "fuzz/classify: %s\n", error->message);
 		exit(1);
 	}
