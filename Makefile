@@ -9,6 +9,8 @@ BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 RULESDIR ?= $(DATADIR)/unscatter/rules
 MANDIR ?= $(DATADIR)/man
+# Dovecot's Sieve runs programs only from a folder of its own (sieve_filter_bin_dir).
+SIEVEBINDIR ?= $(PREFIX)/lib/unscatter/sieve-bin
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 
@@ -163,6 +165,8 @@ demo: $(BUILD)/unscatter
 install: $(BUILD)/unscatter
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(RULESDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BUILD)/unscatter $(DESTDIR)$(BINDIR)/unscatter
+	install -d $(DESTDIR)$(SIEVEBINDIR)
+	ln -sf $(BINDIR)/unscatter $(DESTDIR)$(SIEVEBINDIR)/unscatter
 	install -m 644 rules/*.rules rules/*.reasons rules/unlikely-localparts $(DESTDIR)$(RULESDIR)/
 	# Builds the rules' cache (rulecache.h) beside them: one run on an
 	# empty message. Optional, so a failure does not fail the install.
@@ -175,6 +179,8 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/unscatter.conf.5 $(DESTDIR)$(MANDIR)/man5/unscatter-rules.5
 	rm -rf $(DESTDIR)$(RULESDIR)
 	-rmdir $(DESTDIR)$(DATADIR)/unscatter
+	rm -f $(DESTDIR)$(SIEVEBINDIR)/unscatter
+	-rmdir $(DESTDIR)$(SIEVEBINDIR) $(DESTDIR)$(PREFIX)/lib/unscatter
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -11,7 +11,8 @@ u() { "$UNSCATTER" "$@"; }
 scan() { "$UNSCATTER" scan -c "$CONF" "$@"; }
 TAB=$(printf '\t')
 # one-shot verdict "CLASS<TAB>KIND<TAB>PROVENANCE" of a file
-oneshot() { u -c "$CONF" -t <"$1" | tr ' ' '\t'; }
+# The first three words of the terse line; bounce details follow them.
+oneshot() { u -c "$CONF" -t <"$1" | cut -d" " -f1-3 | tr " " "\t"; }
 # field 2-4 of the TSV line whose path is $2, from file $1
 # (ENVIRON, not awk -v, which would expand the backslashes of odd names)
 verdict_of() { P=$2 awk -F '\t' '$1 == ENVIRON["P"] { print $2 "\t" $3 "\t" $4 }' "$1"; }
