@@ -65,7 +65,15 @@ HEADERS = $(wildcard include/*.h)
 
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
 
-.PHONY: FORCE all check check-sanitize accuracy reasons bench bench-scan bench-compare bench-rules demo install uninstall clean
+# Fuzz targets: every fuzz/NAME.c but the replay driver (see fuzz/fuzz.h).
+FUZZ_TARGETS = $(filter-out replay,$(patsubst fuzz/%.c,%,$(wildcard fuzz/*.c)))
+# Each target also as a plain program replaying files (tests/regress.t).
+FUZZ_REPLAYS = $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz-%)
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+
+.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy reasons bench bench-scan bench-compare bench-rules demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -87,11 +95,18 @@ $(BUILD)/unscatter: $(BUILD)/main.o $(OBJS)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD)/tests/fuzz-%: fuzz/%.c fuzz/replay.c fuzz/fuzz.h $(OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Ifuzz -DFUZZ_TOP='"$(CURDIR)"' $(CFLAGS) $(LDFLAGS) -o $@ $< fuzz/replay.c $(OBJS) $(LDLIBS)
+
+# libFuzzer binaries (only built by "make fuzz", with clang).
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/fuzz.h $(OBJS) | $(BUILD)/fuzz
+	$(CC) $(CPPFLAGS) -Ifuzz -DFUZZ_TOP='"$(CURDIR)"' $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/fuzz:
 	mkdir -p $@
 
 # The whole suite: unit tests, command-line tests, corpus accuracy floors.
-check: $(BUILD)/unscatter $(UNIT_TESTS)
+check: $(BUILD)/unscatter $(UNIT_TESTS) $(FUZZ_REPLAYS)
 	UNSCATTER=$(CURDIR)/$(BUILD)/unscatter UNIT_DIR=$(CURDIR)/$(BUILD)/tests SANITIZE=$(SANITIZE) \
 		sh tests/run
 
@@ -99,6 +114,16 @@ check: $(BUILD)/unscatter $(UNIT_TESTS)
 check-sanitize:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" SANITIZE=1 check
+
+# Fuzzing (not part of check): build every target with clang, libFuzzer,
+# ASan and UBSan in build-fuzz/, then run each for FUZZ_SECONDS (fuzz/run.sh).
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		LDFLAGS="$(FUZZ_SAN)" $(FUZZ_TARGETS:%=build-fuzz/fuzz/%)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
 
 # Confusion matrix and per-class precision/recall over ../shared/corpus.
 accuracy: $(BUILD)/unscatter
@@ -158,5 +183,5 @@ uninstall:
 	-rmdir $(DESTDIR)$(SIEVEBINDIR) $(DESTDIR)$(PREFIX)/lib/unscatter
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 	rm -f rules/.unscatter-rules.cache rules/.unscatter-rules.cache.*

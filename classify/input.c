@@ -125,8 +125,17 @@ void us_input_layout(const char *data, size_t len, struct us_layout *out)
 			out->body_start = next;
 			return;
 		}
-		if (!terminated)
+		if (!terminated) {
+			/* A lone CR ending an LF or CRLF header is an empty line
+			 * cut short: adding a line ending after it would make it
+			 * the separator, with our fields below it. */
+			if (!cr_only && len - pos == 1 && data[pos] == '\r') {
+				out->header_end = pos;
+				out->body_start = len;
+				return;
+			}
 			out->last_line_unterminated = true;
+		}
 		pos = next;
 	}
 	/* No separator line: the whole input is header. */

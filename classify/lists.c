@@ -31,6 +31,23 @@ static unsigned count_entries(struct cdb *cdb)
 	return n;
 }
 
+/* Does every hash table the CDB header points at lie inside the file?
+ * tinycdb takes any file of 2048 bytes or more; a text list given where
+ * its CDB should be would silently never match. */
+static bool cdb_header_valid(struct cdb *cdb)
+{
+	const unsigned char *hdr = cdb_get(cdb, 2048, 0);
+
+	if (hdr == NULL)
+		return false;
+	for (unsigned i = 0; i < 256; i++) {
+		unsigned pos = cdb_unpack(hdr + 8 * i), slots = cdb_unpack(hdr + 8 * i + 4);
+		if (pos < 2048 || slots > G_MAXUINT / 8 || cdb_get(cdb, slots * 8, pos) == NULL)
+			return false;
+	}
+	return true;
+}
+
 struct us_list *us_list_open(const char *path, GError **error)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -45,6 +62,13 @@ struct us_list *us_list_open(const char *path, GError **error)
 		/* tinycdb rejects files too short for the 2048-byte table. */
 		g_set_error(error, LISTS_ERROR, 2, "%s: not a CDB file (%s)", path,
 			    errno ? g_strerror(errno) : "bad format");
+		close(fd);
+		g_free(list);
+		return NULL;
+	}
+	if (!cdb_header_valid(&list->cdb)) {
+		g_set_error(error, LISTS_ERROR, 2, "%s: not a CDB file (bad header)", path);
+		cdb_free(&list->cdb);
 		close(fd);
 		g_free(list);
 		return NULL;

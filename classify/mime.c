@@ -21,7 +21,19 @@
 #define MAX_QUOTED_MIME 32
 #define MAX_DSN_RECIPIENTS 1000
 #define MAX_DSN_GROUPS (2 * MAX_DSN_RECIPIENTS)
-#define MAX_DELIMITER_LINES 10000
+/* Lines of DSN fields looked at (a recipient takes 4 to 8), and per-message
+ * fields kept: each costs GMime parsing and memory. */
+#define MAX_DSN_LINES (10 * MAX_DSN_RECIPIENTS)
+#define MAX_DSN_REPORTING 100
+/* Only MAX_PARTS parts are looked at, each after a delimiter line (and a
+ * multipart's close delimiter); GMime builds each part it finds (about
+ * 2 KB of memory each), so more would cost memory but tell nothing. */
+#define MAX_DELIMITER_LINES (2 * MAX_PARTS)
+/* GMime keeps about 700 bytes per header line: header lines it is given
+ * in all (the message's, its parts', attached messages'), and in one
+ * header block parsed on its own (text/rfc822-headers, a DSN group). */
+#define MAX_HEADER_LINES 3000
+#define MAX_BLOCK_HEADER_LINES 1000
 
 void us_mime_init(void)
 {
@@ -209,8 +221,13 @@ static void parse_header_block(const char *text, size_t len, GPtrArray *out)
 	us_input_layout(text, len, &layout);
 	if (layout.header_end <= layout.from_line_end)
 		return;
-	GMimeObject *obj = parse_entity(borrowed_open(&b, text + layout.from_line_end,
-						      layout.header_end - layout.from_line_end));
+	/* At most MAX_BLOCK_HEADER_LINES lines of it. */
+	const char *start = text + layout.from_line_end, *stop = text + layout.header_end, *p = start;
+	for (unsigned lines = 0; p < stop && lines < MAX_BLOCK_HEADER_LINES; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(stop - p));
+		p = nl ? nl + 1 : stop;
+	}
+	GMimeObject *obj = parse_entity(borrowed_open(&b, start, (size_t)(p - start)));
 	if (obj != NULL) {
 		append_header_list(out, g_mime_object_get_header_list(obj));
 		g_object_unref(obj);
@@ -583,7 +600,7 @@ static void dsn_group(struct us_message *msg, const char *text, size_t len)
 		else
 			us_dsn_recipient_free(r);
 	} else if (msg->dsn_recipients->len == 0) {
-		for (guint i = 0; i < fields->len; i++) {
+		for (guint i = 0; i < fields->len && msg->dsn_reporting->len < MAX_DSN_REPORTING; i++) {
 			const struct us_header *h = g_ptr_array_index(fields, i);
 			char *value = squeeze_utf8(h->value);
 			g_ptr_array_add(msg->dsn_reporting, us_header_new(h->name, value));
@@ -621,15 +638,19 @@ static void parse_dsn(struct us_message *msg, GMimePart *part)
 	GByteArray *bytes = part_bytes(part);
 	const char *text;
 	size_t pos = 0, next;
-	unsigned groups = 0;
+	unsigned groups = 0, lines = 0;
 
 	normalize_bytes(bytes);
 	text = (const char *)bytes->data;
-	while (pos < bytes->len && groups < MAX_DSN_GROUPS) {
+	while (pos < bytes->len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
 		size_t end = group_end(text, bytes->len, pos, &next);
 		if (end > pos) {
 			dsn_group(msg, text + pos, end - pos);
 			groups++;
+			for (const char *p = text + pos; p < text + end; lines++) {
+				const char *nl = memchr(p, '\n', (size_t)(text + end - p));
+				p = nl ? nl + 1 : text + end;
+			}
 		}
 		pos = next;
 	}
@@ -657,7 +678,9 @@ static void quote_part_content(struct us_message *msg, GMimePart *part,
 	normalize_bytes(bytes);
 	while (skip < bytes->len && bytes->data[skip] == '\n')
 		skip++;
-	parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
+	/* An empty part has no data pointer at all (NULL + 0 is undefined). */
+	if (skip < bytes->len)
+		parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
 	g_byte_array_unref(bytes);
 	add_quoted(msg, q);
 }
@@ -869,21 +892,63 @@ static void fill_from_tree(struct us_message *msg, GMimeObject *top)
 	g_ptr_array_unref(w.html);
 }
 
+/* Does the header line S (N bytes) give a type GMime parses as an attached
+ * message (message/rfc822, message/news, message/global)? */
+static bool is_message_type_line(const char *s, size_t n)
+{
+	static const char *const types[] = { "message/rfc822", "message/news", "message/global" };
+	static const char field[] = "content-type:";
+	size_t i = sizeof field - 1;
+
+	if (n < i || g_ascii_strncasecmp(s, field, i) != 0)
+		return false;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	for (size_t k = 0; k < G_N_ELEMENTS(types); k++) {
+		size_t t = strlen(types[k]);
+		if (n - i >= t && g_ascii_strncasecmp(s + i, types[k], t) == 0 &&
+		    (n - i == t || s[i + t] == ';' || s[i + t] == ' ' || s[i + t] == '\t'))
+			return true;
+	}
+	return false;
+}
+
 /* How much of DATA (LEN bytes, LF line endings) to give GMime: all of it
  * unless it has more than MAX_DELIMITER_LINES lines starting with "--"
- * (every MIME part needs one), then up to the first line over the limit.
- * GMime builds every part it finds (a few microseconds each) and checks
- * each line against every open boundary, so without this a 4 MB message
- * of empty or nested parts takes seconds. */
+ * (every MIME part needs one) or more than MAX_HEADER_LINES header lines,
+ * then up to the first line over the limit. GMime builds every part and
+ * header it finds (a few microseconds and about 2 KB per part, 700 bytes
+ * per header line) and checks each line against every open boundary, so
+ * without this a 4 MB message of empty or nested parts takes seconds and
+ * one of short header lines 250 MB. This is a work estimate, not MIME
+ * parsing: header lines are those at the start, after any "--" line (a
+ * part's header may follow) and, after a header naming an attached
+ * message type, of the next block too. */
 static size_t gmime_limit(const char *data, size_t len)
 {
 	const char *p = data, *end = data + len;
-	unsigned lines = 0;
+	unsigned delimiters = 0, header_lines = 0;
+	bool header = true, message_follows = false;
 
-	while (p < end && (p = memmem(p, (size_t)(end - p), "\n--", 3)) != NULL) {
-		if (++lines > MAX_DELIMITER_LINES)
-			return (size_t)(p - data) + 1;
-		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+
+		if (n >= 2 && p[0] == '-' && p[1] == '-') {
+			if (++delimiters > MAX_DELIMITER_LINES)
+				return (size_t)(p - data);
+			header = true;
+			message_follows = false;
+		} else if (n == 0) {
+			header = header && message_follows;
+			message_follows = false;
+		} else if (header) {
+			if (++header_lines > MAX_HEADER_LINES)
+				return (size_t)(p - data);
+			if (is_message_type_line(p, n))
+				message_follows = true;
+		}
+		p = nl ? nl + 1 : end;
 	}
 	return len;
 }

@@ -1,4 +1,5 @@
 /* relay.c - our outbound relays and matching them in Received headers. */
+#include <stdlib.h>
 #include <string.h>
 #include <gio/gio.h>
 #include "relay.h"
@@ -76,6 +77,9 @@ static bool host_spec_valid(const char *spec, bool *is_glob)
 		else if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
 			return false;
 	}
+	/* ".example.com" and "a..b" name no host: they would never match. */
+	if (spec[0] == '.' || strstr(spec, "..") != NULL)
+		return false;
 	/* A bare word would match any single-label token ("localhost", "by"). */
 	return dot || (*is_glob && spec[1] != '\0');
 }
@@ -90,7 +94,18 @@ bool us_relays_add(struct us_relays *r, const char *spec, const char **reason)
 	}
 	if (strchr(spec, ':') != NULL || g_ascii_isdigit(spec[0]) ||
 	    strchr(spec, '/') != NULL) {
-		/* Looks like an address or a range: it must parse as one. */
+		/* Looks like an address or a range: it must parse as one. GLib
+		 * takes a prefix length over 128 as 0 (with a warning), so
+		 * "::/300" would match every address: check it first. */
+		const char *slash = strchr(spec, '/');
+		if (slash != NULL) {
+			size_t digits = strspn(slash + 1, "0123456789");
+			if (digits == 0 || digits > 3 || slash[1 + digits] != '\0' ||
+			    atoi(slash + 1) > 128) {
+				*reason = "not a valid IP address or CIDR range";
+				return false;
+			}
+		}
 		GInetAddressMask *mask = g_inet_address_mask_new_from_string(spec, NULL);
 		if (mask == NULL) {
 			if (strchr(spec, '/') != NULL || strchr(spec, ':') != NULL ||

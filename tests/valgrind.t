@@ -1,13 +1,15 @@
 #!/bin/sh
 # valgrind.t - memcheck finds no invalid access and no definite leak in a
 # one-shot run of every mode over the samples and a few odd corpus messages
-# (CRLF, CR-only, ARF, qmail). Skipped under the sanitizer build, where
+# (CRLF, CR-only, ARF, qmail) and the fuzzers' message regressions
+# (tests/regress/classify). Skipped under the sanitizer build, where
 # ASan does the same job for the whole suite.
 . "$TOP/tests/lib.sh"
 
 files="$TOP/samples/*.eml $CORPUS/sisimai-set-of-emails/maildir/dos/arf-01.eml
 $CORPUS/sisimai-set-of-emails/maildir/mac/rfc3834-01.eml
-$CORPUS/spamassassin/t.rules/BOUNCE_MESSAGE/2.eml"
+$CORPUS/spamassassin/t.rules/BOUNCE_MESSAGE/2.eml
+$TOP/tests/regress/classify/*"
 count=0
 for f in $files; do count=$((count + 1)); done
 plan $((count * 2))

@@ -87,6 +87,18 @@ int main(void)
 	check_error("rules a b\n", "/etc/test.conf:1: 'rules' takes exactly one value", "two rule dirs");
 	check_error("domain localhost\n", "/etc/test.conf:1: domain 'localhost': not a domain name",
 		    "domain without a dot");
+	check_error("domain\n", "/etc/test.conf:1: 'domain' needs at least one value", "domain without value");
+	check_error("unknown\n", "/etc/test.conf:1: 'unknown' takes exactly one value", "unknown without value");
+	check_error("deadline 0\n",
+		    "/etc/test.conf:1: deadline '0': expected seconds, e.g. 5, 2.5s or 800ms", "zero deadline");
+	check_error("deadline inf\n",
+		    "/etc/test.conf:1: deadline 'inf': expected seconds, e.g. 5, 2.5s or 800ms", "infinite deadline");
+	check_error("deadline 0.0001\n",
+		    "/etc/test.conf:1: deadline '0.0001': expected seconds, e.g. 5, 2.5s or 800ms",
+		    "deadline that rounds to 0 ms");
+	check_error("relay 2001:db8::/129\n",
+		    "/etc/test.conf:1: relay '2001:db8::/129': not a valid IP address or CIDR range",
+		    "IPv6 prefix over 128");
 	{
 		static const char nul[] = "\n\nrelay a.example\0x\n";
 		GError *e = NULL;

@@ -59,6 +59,17 @@ int main(void)
 	g_file_set_contents(junk, "not a cdb", -1, NULL);
 	ok(us_list_open(junk, &error) == NULL && strstr(error->message, "not a CDB"), "a text file is not a CDB");
 	g_clear_error(&error);
+	{
+		/* tinycdb itself takes any file of 2048 bytes or more. */
+		GString *text = g_string_new(NULL);
+		while (text->len < 4096)
+			g_string_append(text, "# our senders, the text this list is made from\nalice@example.com\n");
+		g_file_set_contents(junk, text->str, (gssize)text->len, NULL);
+		g_string_free(text, TRUE);
+		ok(us_list_open(junk, &error) == NULL && error && strstr(error->message, "not a CDB file (bad header)"),
+		   "a text list of 4 KB given as the CDB is not a CDB");
+		g_clear_error(&error);
+	}
 	char *nodir = g_build_filename(dir, "no", "such.cdb", NULL);
 	ok(!us_list_write(nodir, t, &error) && error, "write into a missing folder fails");
 	g_clear_error(&error);

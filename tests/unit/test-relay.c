@@ -21,6 +21,12 @@ int main(void)
 	ok(us_relays_add(r, "2001:db8::/32", &reason), "IPv6 CIDR");
 	ok(!us_relays_add(r, "localhost", &reason), "a single label is refused (would match words)");
 	ok(!us_relays_add(r, "10.0.0.0/40", &reason), "bad prefix length refused");
+	ok(!us_relays_add(r, "2001:db8::/129", &reason), "IPv6 prefix length over 128 refused");
+	ok(!us_relays_add(r, "::/300", &reason), "::/300 refused (GLib would make it ::/0)");
+	ok(!us_relays_add(r, "10.0.0.0/-1", &reason), "negative prefix length refused");
+	ok(!us_relays_add(r, "10.0.0.0/", &reason), "empty prefix length refused");
+	ok(!us_relays_add(r, ".example.com", &reason), "leading dot refused (names no host)");
+	ok(!us_relays_add(r, "mail..example.com", &reason), "empty label refused");
 	is_int(us_relays_count(r), 6, "six entries");
 
 	is_str(match(r, "from soman.example.com (soman.example.com [192.0.2.9]) by mx.other.example with ESMTP id 1"),
