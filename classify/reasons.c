@@ -3,6 +3,7 @@
 #include <tre/tre.h>
 #include "prefilter.h"
 #include "reasons.h"
+#include "rules.h"
 
 #define REASONS_ERROR g_quark_from_static_string("us-reasons")
 #define NAME_MAX_LEN 40
@@ -126,45 +127,6 @@ static char *next_word(char *line, char **rest)
 	return line;
 }
 
-/* "/RE/FLAGS" -> RE ("\/" turned into "/") and TRE compile flags. */
-static char *parse_regex(const char *spec, char **regex, int *cflags)
-{
-	GString *re = g_string_new(NULL);
-	const char *p = spec + 1;
-
-	if (*spec != '/') {
-		g_string_free(re, TRUE);
-		return g_strdup("regex not delimited by /.../");
-	}
-	for (; *p && *p != '/'; p++) {
-		if (p[0] == '\\' && p[1] == '/') {
-			g_string_append_c(re, '/');
-			p++;
-		} else if (p[0] == '\\' && p[1]) {
-			g_string_append_len(re, p++, 2);
-		} else {
-			g_string_append_c(re, *p);
-		}
-	}
-	if (*p != '/' || re->len == 0) {
-		g_string_free(re, TRUE);
-		return g_strdup(*p != '/' ? "regex not delimited by /.../" : "empty regex");
-	}
-	*cflags = REG_EXTENDED;
-	for (p++; *p; p++) {
-		if (*p == 'i') {
-			*cflags |= REG_ICASE;
-		} else if (*p == 'm') {
-			*cflags |= REG_NEWLINE;
-		} else {
-			g_string_free(re, TRUE);
-			return g_strdup_printf("unknown flag '%c' (i and m are known)", *p);
-		}
-	}
-	*regex = g_string_free(re, FALSE);
-	return NULL;
-}
-
 /* A status pattern: "D.D.D" with each part digits or "*", or three of [0-9*]. */
 static bool valid_status_pattern(const char *s)
 {
@@ -248,7 +210,7 @@ static char *parse_entry(struct parse *st, struct entry *e, char *rest)
 	default:
 		break;
 	}
-	char *problem = parse_regex(rest, &e->regex, &e->cflags);
+	char *problem = us_rules_parse_regex(rest, &e->regex, &e->cflags);
 	if (problem)
 		return problem;
 	if (e->type != E_TEXT) {

@@ -536,9 +536,7 @@ static char *parse_score(struct rule *r, const char *arg)
 	return NULL;
 }
 
-/* "/RE/FLAGS" -> the regex TRE gets (*REGEX), with "\/" turned into
- * "/", and its compile flags (*CFLAGS). The first unescaped "/" ends RE. */
-static char *parse_delimited(const char *spec, char **regex, int *cflags)
+char *us_rules_parse_regex(const char *spec, char **regex, int *cflags)
 {
 	const char *p = spec + 1;
 	GString *re;
@@ -568,7 +566,7 @@ static char *parse_delimited(const char *spec, char **regex, int *cflags)
 		g_string_free(re, TRUE);
 		return g_strdup("regex not delimited by /.../");
 	}
-	*cflags = REG_EXTENDED | REG_NOSUB;
+	*cflags = REG_EXTENDED;
 	for (p++; *p && !is_blank(*p); p++) {
 		if (*p == 'i') {
 			*cflags |= REG_ICASE;
@@ -634,9 +632,10 @@ static char *parse_match(struct parse_state *st, char *rest, enum field field, c
 		c->negated = true;
 	else
 		return g_strdup_printf("expected =~ or !~, not '%s'", op);
-	problem = parse_delimited(rest, &regex, &cflags);
+	problem = us_rules_parse_regex(rest, &regex, &cflags);
 	if (problem)
 		return problem;
+	cflags |= REG_NOSUB;	/* conditions only ask whether a regex matches */
 	struct key k = key_make(field, header, cflags, regex);
 	c->unit = get_unit(st, &k, &syntax);
 	g_free(regex);

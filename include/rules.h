@@ -82,6 +82,13 @@ bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
 struct us_reasons;
 struct us_reasons *us_ruleset_reasons(struct us_ruleset *rs, const char *dir, GError **error);
 
+/* The "/RE/FLAGS" syntax every file of a rule directory shares: sets
+ * *REGEX (new string, g_free; "\/" turned into "/", other escapes kept for
+ * TRE; the first unescaped "/" ends RE) and *CFLAGS (REG_EXTENDED, plus
+ * REG_ICASE for i, REG_NEWLINE for m) and returns NULL, or returns a new
+ * message saying what is wrong (g_free). */
+char *us_rules_parse_regex(const char *spec, char **regex, int *cflags);
+
 /* Description of the rule named NAME, or NULL. Borrowed. */
 const char *us_ruleset_describe(const struct us_ruleset *rs, const char *name);
 
