@@ -1,6 +1,6 @@
 # unscatter - delivery-time classifier of bounces and other automated replies.
 # Plain make; dependencies found with pkg-config (Debian: libgmime-3.0-dev libtre-dev
-# libcdb-dev, and libgpgme-dev libunistring-dev for the static link, see LINK).
+# libcdb-dev, and libgpgme-dev libunistring-dev libidn2-dev for the static link, see LINK).
 
 VERSION = 0.1
 
