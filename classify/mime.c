@@ -368,6 +368,7 @@ static char *part_text(GMimePart *part)
 	GByteArray *converted = NULL;
 	const char *data;
 	char *text, *lf;
+	bool guessed = false;	/* text from GMime's guesser, not checked yet */
 	size_t n;
 
 	/* Empty content has nothing to convert (and GMime asserts on the
@@ -387,14 +388,15 @@ static char *part_text(GMimePart *part)
 	else if (g_utf8_validate(data, bytes->len, NULL))
 		text = g_strndup(data, bytes->len);
 	else if (converted == NULL)
-		text = g_mime_utils_decode_8bit(NULL, data, bytes->len);
+		guessed = (text = g_mime_utils_decode_8bit(NULL, data, bytes->len)) != NULL;
 	else
 		text = NULL;
 	if (text == NULL)
 		text = g_utf8_make_valid(data, bytes->len);
 	g_byte_array_unref(bytes);
 
-	if (!g_utf8_validate(text, -1, NULL)) {
+	/* The other branches made valid UTF-8 already. */
+	if (guessed && !g_utf8_validate(text, -1, NULL)) {
 		char *valid = g_utf8_make_valid(text, -1);
 		g_free(text);
 		text = valid;
