@@ -443,7 +443,7 @@ static bool tag_breaks_line(const char *tag, size_t len)
 	if (n == 0 || n > 10)
 		return false;
 	for (size_t i = 0; i < G_N_ELEMENTS(breaking); i++)
-		if (breaking[i][n] == '\0' && g_ascii_strncasecmp(tag, breaking[i], n) == 0)
+		if (strlen(breaking[i]) == n && g_ascii_strncasecmp(tag, breaking[i], n) == 0)
 			return true;
 	return false;
 }
