@@ -1664,6 +1664,9 @@ struct evaluation {
 	struct us_ruleset *rs;
 	const struct us_message *msg;
 	struct unit *scanning;	/* whose children a scan reports */
+	gunichar *wide_body;	/* the body as characters, made for the first body regex */
+	glong wide_len;
+	bool wide_tried;
 };
 
 /* U's state in this evaluation, made current. */
@@ -1794,11 +1797,38 @@ static bool field_empty(const struct key *k, const struct us_message *msg)
 	return false;
 }
 
-/* Whether RE matches some value of K's field (the sender being known). */
-static bool field_matches(const struct key *k, const regex_t *re, const struct us_message *msg)
+/* The body as wide characters, for tre_regwnexec, or NULL (then TRE
+ * reads the bytes). TRE reads a multibyte text through mbrtowc, one call
+ * (some hundred instructions) a character, again for every regex; the
+ * body is converted once instead. Only when that gives TRE the very same
+ * characters: a UTF-8 locale, ISO 10646 wchar_t, and a body that is
+ * valid UTF-8 without NULs (as mime.c makes it; the check costs little
+ * beside one regex over the body). */
+static const gunichar *wide_body(struct evaluation *ev)
 {
+#if defined(__STDC_ISO_10646__)
+	G_STATIC_ASSERT(sizeof(wchar_t) == sizeof(gunichar));
+	const GString *body = ev->msg->body;
+
+	if (!ev->wide_tried) {
+		ev->wide_tried = true;
+		if (g_get_charset(NULL) && g_utf8_validate_len(body->str, body->len, NULL))
+			ev->wide_body = g_utf8_to_ucs4_fast(body->str, (glong)body->len, &ev->wide_len);
+	}
+#endif
+	return ev->wide_body;
+}
+
+/* Whether RE matches some value of K's field (the sender being known). */
+static bool field_matches(struct evaluation *ev, const struct key *k, const regex_t *re)
+{
+	const struct us_message *msg = ev->msg;
+	const gunichar *wide;
+
 	switch (k->field) {
 	case FIELD_BODY:
+		if ((wide = wide_body(ev)) != NULL)
+			return tre_regwnexec(re, (const wchar_t *)wide, (size_t)ev->wide_len, 0, NULL, 0) == REG_OK;
 		return regex_matches(re, msg->body->str, msg->body->len);
 	case FIELD_SENDER:
 		return regex_matches(re, msg->envelope_sender, strlen(msg->envelope_sender));
@@ -1831,7 +1861,7 @@ static enum decision unit_decide(struct evaluation *ev, struct unit *u, const ch
 		/* A plain regex engine: no prefilter, no shortcut, no split. */
 		if ((re = unit_compile(ev->rs, u, reason)) == NULL)
 			return BROKEN;
-		m = field_matches(&u->key, re, ev->msg) ? MATCH : NO_MATCH;
+		m = field_matches(ev, &u->key, re) ? MATCH : NO_MATCH;
 	} else if (!u->found) {
 		m = NO_MATCH;		/* no literal, no match */
 	} else if (u->exact) {
@@ -1856,7 +1886,7 @@ static enum decision unit_decide(struct evaluation *ev, struct unit *u, const ch
 	} else {
 		if ((re = unit_compile(ev->rs, u, reason)) == NULL)
 			return BROKEN;
-		m = field_matches(&u->key, re, ev->msg) ? MATCH : NO_MATCH;
+		m = field_matches(ev, &u->key, re) ? MATCH : NO_MATCH;
 	}
 	u->match = m;
 	return (enum decision)m;
@@ -2007,5 +2037,6 @@ bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
 	if (ok)
 		us_explain(ex, "rules: %u loaded, %u candidates after the literal scan, %u fired",
 			   rs->rules->len, candidates, fired);
+	g_free(ev.wide_body);
 	return ok;
 }

@@ -347,6 +347,15 @@ static void test_body_choice(void)
 	is_str(quoted_header(msg, 0, "Message-ID"), "<m@x>", "HTML: quoted value decoded");
 	us_message_free(msg);
 
+	msg = parse("Content-Type: text/html\n\na<BR/>b</P>c<brx>d<H1 x>e<h7>f<b>g\n");
+	is_str(msg->body->str, "a\nb\ncd\nefg\n", "HTML: block tags by name, any case, break lines; others do not");
+	us_message_free(msg);
+
+	msg = parse("Subject: one\n  two =?x\n\tthree\nX-A: =?utf-8?q?caf=C3=A9?=\n\nbody\n");
+	is_str(us_message_header(msg, "Subject"), "one  two =?x\tthree", "headers: ASCII value unfolded, white space kept");
+	is_str(us_message_header(msg, "X-A"), "caf\xc3\xa9", "headers: encoded word decoded");
+	us_message_free(msg);
+
 	msg = parse("Content-Type: text/plain; charset=iso-2022-jp\n\n\xe3\x81\x82\xe3\x81\x84\n");
 	is_str(msg->body->str, "\xe3\x81\x82\xe3\x81\x84\n", "UTF-8 text labelled otherwise stays UTF-8");
 	us_message_free(msg);

@@ -942,6 +942,27 @@ static void compile_counts(void)
 	us_ruleset_free(rs);
 }
 
+/* Body regexes run over the body as characters (converted once per
+ * message), or over its bytes when it is not valid UTF-8. */
+static void body_characters(void)
+{
+	struct us_ruleset *rs = rules_from(
+		"rule away\n kind autoreply\n describe d\n body =~ /^[^>]*bin .{0,4}au\xc3\x9f" "er haus/im\n"
+		"rule dot\n kind autoreply\n describe d\n body =~ /caf.s? ferm/i\n");
+	struct us_message *msg = us_message_new();
+
+	g_string_assign(msg->body, "Hallo,\nich bin \xc3\xa4\xc3\xb6\xc3\xbc au\xc3\x9f" "er Haus\n");
+	is_fired(rs, msg, "away", "body regex: . counts characters, not bytes; m and i");
+	g_string_assign(msg->body, "> ich bin au\xc3\x9f" "er haus\nCAF\xc3\x89 FERM\xc3\x89");
+	is_fired(rs, msg, "dot", "body regex: quoted line left out; a non-ASCII character is one .");
+	g_string_assign(msg->body, "ich bin \xff au\xc3\x9f" "er haus");
+	GArray *hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
+	ok(us_ruleset_evaluate(rs, msg, hits, NULL, NULL), "body regex: invalid UTF-8 is read as bytes, no failure");
+	g_array_unref(hits);
+	us_message_free(msg);
+	us_ruleset_free(rs);
+}
+
 int main(void)
 {
 	/* As the program does: TRE matches UTF-8 text as characters. */
@@ -959,5 +980,6 @@ int main(void)
 	cache_equivalence();
 	cache_fallbacks();
 	compile_counts();
+	body_characters();
 	return tap_done();
 }
