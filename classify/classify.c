@@ -48,7 +48,7 @@ static bool add_bounce_details(const struct us_config *cfg, struct us_ruleset *r
 }
 
 bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
-		 const char *data, size_t len, struct us_verdict *v,
+		 const char *data, size_t len, unsigned want, struct us_verdict *v,
 		 const struct us_explain *ex, GError **error)
 {
 	struct us_message *msg = us_mime_parse(data, len);
@@ -69,7 +69,8 @@ bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
 	if (v->kind != US_KIND_NONE)
 		v->provenance = us_provenance_decide(cfg, msg, v->provenance_evidence,
 						     v->evidence, ex);
-	if (v->kind == US_KIND_DSN && !add_bounce_details(cfg, rules, msg, v, ex, error)) {
+	if (v->kind == US_KIND_DSN && (want & US_WANT_BOUNCE_DETAILS) &&
+	    !add_bounce_details(cfg, rules, msg, v, ex, error)) {
 		ok = false;
 		goto out;
 	}

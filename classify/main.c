@@ -307,7 +307,11 @@ int main(int argc, char **argv)
 
 	us_mime_init();
 	us_verdict_init(&verdict);
-	if (!us_classify(cfg, rules, (const char *)raw->data, raw->len, &verdict, &explain, &error)) {
+	/* Exit-code mode shows no bounce details, unless explaining. */
+	unsigned want = opt.mode != MODE_EXIT_CODE || opt.explain ? US_WANT_BOUNCE_DETAILS
+								   : US_WANT_VERDICT;
+	if (!us_classify(cfg, rules, (const char *)raw->data, raw->len, want, &verdict,
+			 &explain, &error)) {
 		fprintf(stderr, "%s\n", error->message);
 		status = EX_CONFIG;
 	} else {

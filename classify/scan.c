@@ -323,7 +323,7 @@ static void run_job(struct worker *w, guint i)
 		struct us_verdict v;
 		GError *error = NULL;
 		us_verdict_init(&v);
-		if (us_classify(s->cfg, w->rules, data, len, &v, NULL, &error)) {
+		if (us_classify(s->cfg, w->rules, data, len, US_WANT_VERDICT, &v, NULL, &error)) {
 			j->result.klass = v.klass;
 			j->result.kind = v.kind;
 			j->result.provenance = v.provenance;

@@ -10,11 +10,22 @@
 #include "rules.h"
 #include "verdict.h"
 
-/* Classify DATA (LEN raw bytes). V must have been us_verdict_init()ed; it
- * is filled in. Returns false with ERROR only for configuration problems
- * (a rule whose regex does not compile); bad mail never fails. */
+/* What us_classify() works out besides the verdict (kind, provenance,
+ * class, hits, evidence), which it always gives. */
+enum us_classify_want {
+	US_WANT_VERDICT = 0,
+	/* For bounces, each recipient's status, diagnostic and reason
+	 * (v->bounce, v->details): the costly part of a bounce, needed only
+	 * where it is shown (headers, terse fields, --explain). */
+	US_WANT_BOUNCE_DETAILS = 1 << 0
+};
+
+/* Classify DATA (LEN raw bytes); WANT is a set of enum us_classify_want.
+ * V must have been us_verdict_init()ed; it is filled in. Returns false
+ * with ERROR only for configuration problems (a rule or reason-table
+ * regex that does not compile); bad mail never fails. */
 bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
-		 const char *data, size_t len, struct us_verdict *v,
+		 const char *data, size_t len, unsigned want, struct us_verdict *v,
 		 const struct us_explain *ex, GError **error);
 
 /* The class for KIND and PROV under CFG's unknown-provenance policy. */
