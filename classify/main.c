@@ -38,9 +38,8 @@ struct options {
 
 static const char usage_text[] =
 	"usage: unscatter [-c FILE] [-R DIR] [-r ADDR] [-p | -t] [-e] < message\n"
-	"       unscatter scan [options] PATH...   (batch; see unscatter scan --help)\n"
 	"       unscatter --lint-rules DIR\n"
-	"       unscatter harvest|batv-sign ... (see 'unscatter NAME --help')\n"
+	"       unscatter scan|harvest|batv-sign ...   (see 'unscatter NAME --help')\n"
 	"\n"
 	"Classify one message: is it a bounce, auto-reply, challenge, virus notice\n"
 	"or feedback report, and does it answer mail we really sent?\n"
