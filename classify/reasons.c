@@ -36,6 +36,8 @@ struct us_reasons {
 	struct us_litscan *line_scan;	/* literals of the line entries (recipient, skip, delay,
 					 * end), ids = entry index; built when first needed */
 	GArray *possible;		/* gboolean per entry: its literals occur in the text at hand */
+	GArray *always;			/* gboolean per entry: a line entry without literals */
+	GArray *on_line;		/* gboolean per entry: possible on the line at hand */
 	size_t files;
 	unsigned compilations;		/* regexes handed to TRE so far */
 };
@@ -66,6 +68,8 @@ struct us_reasons *us_reasons_new(void)
 	rt->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	rt->found = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	rt->possible = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	rt->always = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	rt->on_line = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	return rt;
 }
 
@@ -77,6 +81,8 @@ void us_reasons_free(struct us_reasons *rt)
 	g_hash_table_unref(rt->names);
 	g_array_unref(rt->found);
 	g_array_unref(rt->possible);
+	g_array_unref(rt->always);
+	g_array_unref(rt->on_line);
 	us_litscan_free(rt->line_scan);
 	us_litscan_free(rt->scan);
 	g_free(rt);
@@ -606,17 +612,40 @@ static void mark_possible(struct us_reasons *rt, const char *text, size_t len)
 				us_litscan_add(rt->line_scan, g_ptr_array_index(e->literals, k), i);
 		}
 	}
-	g_array_set_size(rt->possible, rt->entries->len);
-	for (guint i = 0; i < rt->entries->len; i++) {
-		struct entry *e = g_ptr_array_index(rt->entries, i);
-		g_array_index(rt->possible, gboolean, i) = e->regex && !e->any_literals;
+	if (rt->always->len != rt->entries->len) {
+		g_array_set_size(rt->always, rt->entries->len);
+		g_array_set_size(rt->on_line, rt->entries->len);
+		for (guint i = 0; i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			g_array_index(rt->always, gboolean, i) = e->type != E_TEXT && e->regex &&
+								  !e->any_literals;
+		}
 	}
+	g_array_set_size(rt->possible, rt->entries->len);
+	if (rt->entries->len > 0)
+		memcpy(rt->possible->data, rt->always->data, rt->entries->len * sizeof(gboolean));
 	us_litscan_run(rt->line_scan, text, len, mark_found, rt->possible);
 }
 
 static bool possible(const struct us_reasons *rt, guint i)
 {
 	return g_array_index(rt->possible, gboolean, i);
+}
+
+/* Which line entries can match the line LINE (N bytes) (rt->on_line):
+ * as mark_possible(), for one line. A line entry is matched against one
+ * line at a time, so a match lies inside the line and contains one of
+ * the entry's literals, if it has any. */
+static void mark_line(struct us_reasons *rt, const char *line, size_t n)
+{
+	if (rt->entries->len > 0)
+		memcpy(rt->on_line->data, rt->always->data, rt->entries->len * sizeof(gboolean));
+	us_litscan_run(rt->line_scan, line, n, mark_found, rt->on_line);
+}
+
+static bool on_line(const struct us_reasons *rt, guint i)
+{
+	return g_array_index(rt->on_line, gboolean, i);
 }
 
 /* One pass of us_reasons_find_recipients() with the recipient lines of
@@ -700,11 +729,13 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
 
+		if (n > 0)
+			mark_line(rt, p, n);
 		for (guint i = 0; n > 0 && i < rt->entries->len; i++) {
 			struct entry *e = g_ptr_array_index(rt->entries, i);
 			const regex_t *re;
 
-			if (e->type != E_END || !possible(rt, i))
+			if (e->type != E_END || !on_line(rt, i))
 				continue;
 			if (!compile_or_fail(rt, e, &re, error))
 				return (size_t)-1;
