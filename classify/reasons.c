@@ -521,7 +521,7 @@ static void build_scan(struct us_reasons *rt)
  * whose literals do not occur cannot, a plain-text one does, and any
  * other is compiled (once) and run. */
 static bool pieces_match(struct us_reasons *rt, struct entry *e, const char *text, size_t len,
-			 bool *matched, GError **error);
+			 char **lower, bool *matched, GError **error);
 
 /* ------------------------------------------------------------------ */
 /* Windows: where in a text a match can lie */
@@ -682,14 +682,16 @@ static void work_out_cut(struct entry *e)
  * runs are handed to TRE, with REG_NOTBOL/REG_NOTEOL where they do not
  * start/end the text (a cut byte before or after a run is no word
  * character when E has \-assertions, so these see the same neighbours). */
-static bool windowed_match(struct entry *e, const regex_t *re, const char *text, size_t len)
+static bool windowed_match(struct entry *e, const regex_t *re, const char *text, size_t len,
+			   char **lower)
 {
 	if (e->cut_known == 0)
 		work_out_cut(e);
 	if (e->cut_known < 0)
 		return tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
 
-	char *lower = g_ascii_strdown(text, (gssize)len);
+	if (*lower == NULL)
+		*lower = g_ascii_strdown(text, (gssize)len);
 	GArray *tried = g_array_new(FALSE, FALSE, sizeof(size_t));
 	bool matched = false;
 
@@ -699,8 +701,8 @@ static bool windowed_match(struct entry *e, const regex_t *re, const char *text,
 		const char *at;
 
 		while (!matched && n > 0 && from < len &&
-		       (at = memmem(lower + from, len - from, lit, n)) != NULL) {
-			size_t start = (size_t)(at - lower), end = start + n;
+		       (at = memmem(*lower + from, len - from, lit, n)) != NULL) {
+			size_t start = (size_t)(at - *lower), end = start + n;
 			bool seen = false;
 
 			while (start > 0 && !has_byte(e->cut, (unsigned char)text[start - 1]))
@@ -718,12 +720,11 @@ static bool windowed_match(struct entry *e, const regex_t *re, const char *text,
 		}
 	}
 	g_array_unref(tried);
-	g_free(lower);
 	return matched;
 }
 
 static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const char *text,
-			 size_t len, bool *matched, GError **error)
+			 size_t len, char **lower, bool *matched, GError **error)
 {
 	*matched = false;
 	if (e->any_literals && !g_array_index(rt->found, gboolean, i))
@@ -732,7 +733,7 @@ static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const 
 		*matched = true;
 		return true;
 	}
-	return pieces_match(rt, e, text, len, matched, error);
+	return pieces_match(rt, e, text, len, lower, matched, error);
 }
 
 /* Does E (one of whose literals, if it has any, occurs in TEXT) match
@@ -740,7 +741,7 @@ static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const 
  * plain-text one does, and any other is compiled (once) and run. Also
  * for end and skip lines, whose groups capture nothing. */
 static bool pieces_match(struct us_reasons *rt, struct entry *e, const char *text, size_t len,
-			 bool *matched, GError **error)
+			 char **lower, bool *matched, GError **error)
 {
 	GArray *piece_found = NULL;
 
@@ -766,7 +767,7 @@ static bool pieces_match(struct us_reasons *rt, struct entry *e, const char *tex
 				g_array_unref(piece_found);
 			return false;
 		}
-		*matched = windowed_match(p, re, text, len);
+		*matched = windowed_match(p, re, text, len, lower);
 	}
 	if (piece_found)
 		g_array_unref(piece_found);
@@ -778,6 +779,7 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 {
 	const char *text = q->text ? q->text : "";
 	size_t len = strlen(text);
+	char *lower = NULL;	/* TEXT in lower case, once needed */
 
 	*reason = "undefined";
 	*where = NULL;
@@ -798,8 +800,10 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 			hit = status_fits(e->arg, strchr(e->arg, '.') ? q->status : q->code);
 			break;
 		case E_TEXT:
-			if (len > 0 && !text_matches(rt, e, i, text, len, &hit, error))
+			if (len > 0 && !text_matches(rt, e, i, text, len, &lower, &hit, error)) {
+				g_free(lower);
 				return false;
+			}
 			break;
 		default:
 			break;
@@ -807,9 +811,10 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 		if (hit) {
 			*reason = e->reason;
 			*where = e->where;
-			return true;
+			break;
 		}
 	}
+	g_free(lower);
 	return true;
 }
 
@@ -952,7 +957,11 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 
 			if (e->type != E_END || !on_line(rt, i))
 				continue;
-			if (!pieces_match(rt, e, p, n, &hit, error))
+			char *lower = NULL;
+			bool ok = pieces_match(rt, e, p, n, &lower, &hit, error);
+
+			g_free(lower);
+			if (!ok)
 				return (size_t)-1;
 			if (hit)
 				return (size_t)(p - text);
