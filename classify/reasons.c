@@ -23,6 +23,8 @@ struct entry {
 	GPtrArray *pieces;	/* E_TEXT, once needed: struct entry *, the alternatives
 				 * decided one by one (owned), or just E itself (borrowed) */
 	struct us_litscan *piece_scan;	/* literals of the pieces, ids = index in PIECES */
+	int cut_known;		/* 0: not yet worked out; 1: cut holds; -1: no cut bytes */
+	guint32 cut[8];		/* bitmap of ASCII bytes no match can contain */
 	bool compile_tried, compiled;
 	char *compile_error;
 	regex_t re;
@@ -36,6 +38,8 @@ struct us_reasons {
 	struct us_litscan *line_scan;	/* literals of the line entries (recipient, skip, delay,
 					 * end), ids = entry index; built when first needed */
 	GArray *possible;		/* gboolean per entry: its literals occur in the text at hand */
+	GArray *always;			/* gboolean per entry: a line entry without literals */
+	GArray *on_line;		/* gboolean per entry: possible on the line at hand */
 	size_t files;
 	unsigned compilations;		/* regexes handed to TRE so far */
 };
@@ -66,6 +70,8 @@ struct us_reasons *us_reasons_new(void)
 	rt->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	rt->found = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	rt->possible = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	rt->always = g_array_new(FALSE, TRUE, sizeof(gboolean));
+	rt->on_line = g_array_new(FALSE, TRUE, sizeof(gboolean));
 	return rt;
 }
 
@@ -77,6 +83,8 @@ void us_reasons_free(struct us_reasons *rt)
 	g_hash_table_unref(rt->names);
 	g_array_unref(rt->found);
 	g_array_unref(rt->possible);
+	g_array_unref(rt->always);
+	g_array_unref(rt->on_line);
 	us_litscan_free(rt->line_scan);
 	us_litscan_free(rt->scan);
 	g_free(rt);
@@ -437,7 +445,7 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems)
 
 		if (e->regex && entry_compile(rt, e) == NULL)
 			problem = e->compile_error;
-		if (e->type == E_TEXT)
+		if (e->type == E_TEXT || e->type == E_END)
 			split_text(e);
 		for (guint j = 0; !problem && e->pieces && j < e->pieces->len; j++) {
 			struct entry *p = g_ptr_array_index(e->pieces, j);
@@ -512,11 +520,212 @@ static void build_scan(struct us_reasons *rt)
  * occur; yes if they do and it is plain text; else some piece must: one
  * whose literals do not occur cannot, a plain-text one does, and any
  * other is compiled (once) and run. */
-static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const char *text,
-			 size_t len, bool *matched, GError **error)
-{
-	GArray *piece_found = NULL;
+static bool pieces_match(struct us_reasons *rt, struct entry *e, const char *text, size_t len,
+			 char **lower, bool *matched, GError **error);
 
+/* ------------------------------------------------------------------ */
+/* Windows: where in a text a match can lie */
+
+static void set_byte(guint32 *set, unsigned c) { set[c >> 5] |= 1u << (c & 31); }
+static bool has_byte(const guint32 *set, unsigned c) { return (set[c >> 5] >> (c & 31)) & 1u; }
+
+static bool ascii_class(const char *name, size_t n, guint32 *set)
+{
+	static const char *const classes[] = {
+		"alpha", "digit", "alnum", "upper", "lower", "space", "blank", "punct", "xdigit",
+	};
+	unsigned k;
+
+	for (k = 0; k < G_N_ELEMENTS(classes); k++)
+		if (strlen(classes[k]) == n && strncmp(classes[k], name, n) == 0)
+			break;
+	if (k == G_N_ELEMENTS(classes))
+		return false;
+	for (unsigned c = 0; c < 128; c++) {
+		bool in;
+		switch (k) {
+		case 0: in = g_ascii_isalpha((gchar)c); break;
+		case 1: in = g_ascii_isdigit((gchar)c); break;
+		case 2: in = g_ascii_isalnum((gchar)c); break;
+		case 3: in = g_ascii_isupper((gchar)c); break;
+		case 4: in = g_ascii_islower((gchar)c); break;
+		case 5: in = g_ascii_isspace((gchar)c) || c == '\v'; break;
+		case 6: in = c == ' ' || c == '\t'; break;
+		case 7: in = g_ascii_ispunct((gchar)c); break;
+		default: in = g_ascii_isxdigit((gchar)c); break;
+		}
+		if (in)
+			set_byte(set, c);
+	}
+	return true;
+}
+
+/* Add the bracket expression at *P (just after '[') to ALLOWED and move
+ * *P past its ']'. False when it is not understood. */
+static bool bracket_bytes(const char **pp, guint32 *allowed)
+{
+	const char *p = *pp;
+	guint32 set[8] = { 0 };
+	bool negated = *p == '^';
+
+	p += negated;
+	for (bool first = true; *p && (first || *p != ']'); first = false) {
+		unsigned lo = (unsigned char)*p, hi;
+		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			const char *close = p[1] == ':' ? strstr(p + 2, ":]") : NULL;
+			if (close == NULL || !ascii_class(p + 2, (size_t)(close - p - 2), set))
+				return false;
+			p = close + 2;
+			continue;
+		}
+		if (lo >= 128)
+			return false;
+		if (p[1] == '-' && p[2] && p[2] != ']') {
+			hi = (unsigned char)p[2];
+			if (hi >= 128 || hi < lo || p[2] == '[')
+				return false;
+			p += 3;
+		} else {
+			hi = lo;
+			p++;
+		}
+		for (unsigned c = lo; c <= hi; c++)
+			set_byte(set, c);
+	}
+	if (*p != ']')
+		return false;
+	for (unsigned w = 0; w < 8; w++)
+		allowed[w] |= negated ? ~set[w] : set[w];
+	*pp = p + 1;
+	return true;
+}
+
+/* The ASCII bytes that some match of E's regex may contain, in ALLOWED
+ * (all bytes >= 128 always). False when that is not worked out: any
+ * construct not understood here. *ASSERTS: the regex has \-assertions,
+ * which look at the bytes around a match. */
+static bool allowed_bytes(const struct entry *e, guint32 *allowed, bool *asserts)
+{
+	memset(allowed, 0, 8 * sizeof *allowed);
+	for (unsigned w = 4; w < 8; w++)
+		allowed[w] = ~0u;
+	*asserts = false;
+	for (const char *p = e->regex; *p;) {
+		unsigned c = (unsigned char)*p;
+		if (c >= 128 || c == '.')
+			return false;
+		if (c == '[') {
+			p++;
+			if (!bracket_bytes(&p, allowed))
+				return false;
+			continue;
+		}
+		if (c == '{') {
+			size_t n = strspn(p + 1, "0123456789,");
+			if (n == 0 || p[1 + n] != '}')
+				return false;
+			p += n + 2;
+			continue;
+		}
+		if (c == '\\') {
+			unsigned d = (unsigned char)p[1];
+			if (d == 'b' || d == 'B' || d == '<' || d == '>') {
+				*asserts = true;
+			} else if (g_ascii_ispunct((gchar)d)) {
+				set_byte(allowed, d);
+			} else {
+				return false;
+			}
+			p += 2;
+			continue;
+		}
+		if (c == '(' && p[1] == '?')
+			return false;
+		if (!strchr("()|*+?^$", (int)c))
+			set_byte(allowed, c);
+		p++;
+	}
+	if (e->cflags & REG_ICASE)
+		for (unsigned c = 'a'; c <= 'z'; c++)
+			if (has_byte(allowed, c) || has_byte(allowed, c - 32)) {
+				set_byte(allowed, c);
+				set_byte(allowed, c - 32);
+			}
+	if (*asserts)
+		for (unsigned c = 0; c < 128; c++)
+			if (g_ascii_isalnum((gchar)c) || c == '_')
+				set_byte(allowed, c);
+	return true;
+}
+
+/* Work out E's cut bytes: ASCII bytes no match contains, so that a match
+ * lies inside one run of other bytes. None for multi-line regexes (their
+ * ^ and $ depend on the bytes around) or regexes without literals. */
+static void work_out_cut(struct entry *e)
+{
+	guint32 allowed[8];
+	bool asserts, any = false;
+
+	e->cut_known = -1;
+	if (!e->any_literals || (e->cflags & REG_NEWLINE) || !allowed_bytes(e, allowed, &asserts))
+		return;
+	for (unsigned w = 0; w < 8; w++) {
+		e->cut[w] = ~allowed[w];
+		any = any || e->cut[w] != 0;
+	}
+	if (any)
+		e->cut_known = 1;
+}
+
+/* Does compiled RE (of E) match TEXT? When E has cut bytes, a match lies
+ * in a run without them that contains one of E's literals: only such
+ * runs are handed to TRE, with REG_NOTBOL/REG_NOTEOL where they do not
+ * start/end the text (a cut byte before or after a run is no word
+ * character when E has \-assertions, so these see the same neighbours). */
+static bool windowed_match(struct entry *e, const regex_t *re, const char *text, size_t len,
+			   char **lower)
+{
+	if (e->cut_known == 0)
+		work_out_cut(e);
+	if (e->cut_known < 0)
+		return tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
+
+	if (*lower == NULL)
+		*lower = g_ascii_strdown(text, (gssize)len);
+	GArray *tried = g_array_new(FALSE, FALSE, sizeof(size_t));
+	bool matched = false;
+
+	for (guint k = 0; !matched && k < e->literals->len; k++) {
+		const char *lit = g_ptr_array_index(e->literals, k);
+		size_t n = strlen(lit), from = 0;
+		const char *at;
+
+		while (!matched && n > 0 && from < len &&
+		       (at = memmem(*lower + from, len - from, lit, n)) != NULL) {
+			size_t start = (size_t)(at - *lower), end = start + n;
+			bool seen = false;
+
+			while (start > 0 && !has_byte(e->cut, (unsigned char)text[start - 1]))
+				start--;
+			while (end < len && !has_byte(e->cut, (unsigned char)text[end]))
+				end++;
+			for (guint t = 0; !seen && t < tried->len; t++)
+				seen = g_array_index(tried, size_t, t) == start;
+			if (!seen) {
+				int eflags = (start > 0 ? REG_NOTBOL : 0) | (end < len ? REG_NOTEOL : 0);
+				g_array_append_val(tried, start);
+				matched = tre_regnexec(re, text + start, end - start, 0, NULL, eflags) == REG_OK;
+			}
+			from = end;
+		}
+	}
+	g_array_unref(tried);
+	return matched;
+}
+
+static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const char *text,
+			 size_t len, char **lower, bool *matched, GError **error)
+{
 	*matched = false;
 	if (e->any_literals && !g_array_index(rt->found, gboolean, i))
 		return true;
@@ -524,6 +733,19 @@ static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const 
 		*matched = true;
 		return true;
 	}
+	return pieces_match(rt, e, text, len, lower, matched, error);
+}
+
+/* Does E (one of whose literals, if it has any, occurs in TEXT) match
+ * TEXT? Some piece must: one whose literals do not occur cannot, a
+ * plain-text one does, and any other is compiled (once) and run. Also
+ * for end and skip lines, whose groups capture nothing. */
+static bool pieces_match(struct us_reasons *rt, struct entry *e, const char *text, size_t len,
+			 char **lower, bool *matched, GError **error)
+{
+	GArray *piece_found = NULL;
+
+	*matched = false;
 	split_text(e);
 	if (e->piece_scan) {
 		piece_found = g_array_new(FALSE, TRUE, sizeof(gboolean));
@@ -545,7 +767,7 @@ static bool text_matches(struct us_reasons *rt, struct entry *e, guint i, const 
 				g_array_unref(piece_found);
 			return false;
 		}
-		*matched = tre_regnexec(re, text, len, 0, NULL, 0) == REG_OK;
+		*matched = windowed_match(p, re, text, len, lower);
 	}
 	if (piece_found)
 		g_array_unref(piece_found);
@@ -557,6 +779,7 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 {
 	const char *text = q->text ? q->text : "";
 	size_t len = strlen(text);
+	char *lower = NULL;	/* TEXT in lower case, once needed */
 
 	*reason = "undefined";
 	*where = NULL;
@@ -577,8 +800,10 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 			hit = status_fits(e->arg, strchr(e->arg, '.') ? q->status : q->code);
 			break;
 		case E_TEXT:
-			if (len > 0 && !text_matches(rt, e, i, text, len, &hit, error))
+			if (len > 0 && !text_matches(rt, e, i, text, len, &lower, &hit, error)) {
+				g_free(lower);
 				return false;
+			}
 			break;
 		default:
 			break;
@@ -586,9 +811,10 @@ bool us_reasons_decide(struct us_reasons *rt, const struct us_reason_query *q,
 		if (hit) {
 			*reason = e->reason;
 			*where = e->where;
-			return true;
+			break;
 		}
 	}
+	g_free(lower);
 	return true;
 }
 
@@ -606,17 +832,40 @@ static void mark_possible(struct us_reasons *rt, const char *text, size_t len)
 				us_litscan_add(rt->line_scan, g_ptr_array_index(e->literals, k), i);
 		}
 	}
-	g_array_set_size(rt->possible, rt->entries->len);
-	for (guint i = 0; i < rt->entries->len; i++) {
-		struct entry *e = g_ptr_array_index(rt->entries, i);
-		g_array_index(rt->possible, gboolean, i) = e->regex && !e->any_literals;
+	if (rt->always->len != rt->entries->len) {
+		g_array_set_size(rt->always, rt->entries->len);
+		g_array_set_size(rt->on_line, rt->entries->len);
+		for (guint i = 0; i < rt->entries->len; i++) {
+			struct entry *e = g_ptr_array_index(rt->entries, i);
+			g_array_index(rt->always, gboolean, i) = e->type != E_TEXT && e->regex &&
+								  !e->any_literals;
+		}
 	}
+	g_array_set_size(rt->possible, rt->entries->len);
+	if (rt->entries->len > 0)
+		memcpy(rt->possible->data, rt->always->data, rt->entries->len * sizeof(gboolean));
 	us_litscan_run(rt->line_scan, text, len, mark_found, rt->possible);
 }
 
 static bool possible(const struct us_reasons *rt, guint i)
 {
 	return g_array_index(rt->possible, gboolean, i);
+}
+
+/* Which line entries can match the line LINE (N bytes) (rt->on_line):
+ * as mark_possible(), for one line. A line entry is matched against one
+ * line at a time, so a match lies inside the line and contains one of
+ * the entry's literals, if it has any. */
+static void mark_line(struct us_reasons *rt, const char *line, size_t n)
+{
+	if (rt->entries->len > 0)
+		memcpy(rt->on_line->data, rt->always->data, rt->entries->len * sizeof(gboolean));
+	us_litscan_run(rt->line_scan, line, n, mark_found, rt->on_line);
+}
+
+static bool on_line(const struct us_reasons *rt, guint i)
+{
+	return g_array_index(rt->on_line, gboolean, i);
 }
 
 /* One pass of us_reasons_find_recipients() with the recipient lines of
@@ -700,15 +949,21 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
 
+		if (n > 0)
+			mark_line(rt, p, n);
 		for (guint i = 0; n > 0 && i < rt->entries->len; i++) {
 			struct entry *e = g_ptr_array_index(rt->entries, i);
-			const regex_t *re;
+			bool hit;
 
-			if (e->type != E_END || !possible(rt, i))
+			if (e->type != E_END || !on_line(rt, i))
 				continue;
-			if (!compile_or_fail(rt, e, &re, error))
+			char *lower = NULL;
+			bool ok = pieces_match(rt, e, p, n, &lower, &hit, error);
+
+			g_free(lower);
+			if (!ok)
 				return (size_t)-1;
-			if (tre_regnexec(re, p, n, 0, NULL, 0) == REG_OK)
+			if (hit)
 				return (size_t)(p - text);
 		}
 		p = nl ? nl + 1 : end;

@@ -27,7 +27,15 @@
  * takes the literals out of each text regex (prefilter.h); a decision
  * scans the diagnostic once for all literals, decides plain-text regexes
  * by that scan alone and compiles (once) only the regexes whose literals
- * occur, or that have none. us_reasons_lint() compiles everything. */
+ * occur, or that have none. us_reasons_lint() compiles everything.
+ * End lines are tried on a body line only if one of their literals
+ * occurs in that line (or they have none), and are split into
+ * alternatives like text lines. When the bytes a
+ * match can hold are known (a regex of plain characters, brackets, groups,
+ * quantifiers, ^ $ and \b-style assertions), TRE sees only the runs of
+ * the text free of the other bytes that contain a literal ("[^.]*"
+ * keeps a match inside one sentence), with REG_NOTBOL/REG_NOTEOL inside
+ * the text: the same decision, on far fewer bytes. */
 #ifndef UNSCATTER_REASONS_H
 #define UNSCATTER_REASONS_H
 
@@ -99,7 +107,8 @@ bool us_reasons_is_delay(struct us_reasons *rt, const char *text, size_t len,
 			 bool *delay, GError **error);
 
 /* Length of the notice at the start of TEXT: up to the first line that
- * matches an end line, else LEN; (size_t)-1 with ERROR for a bad regex. */
+ * matches an end line, else LEN; (size_t)-1 with ERROR for a bad regex
+ * that a line before that needed (one containing its literals). */
 size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t len,
 				GError **error);
 

@@ -248,12 +248,50 @@ static void shipped(void)
 	us_reasons_free(rt);
 }
 
+/* TRE runs only on the runs of the text between bytes no match can
+ * contain, around the literals: anchors, word assertions and runs must
+ * decide as on the whole text. */
+static void windows(void)
+{
+	struct us_reasons *rt = table(DECL "text mailboxfull /(mailbox|quota)[^.]*(full|exceeded)/i\n");
+
+	is_str(decide(rt, "failed", NULL, NULL, "x. Your mailbox is now full. y", NULL), "mailboxfull",
+	       "a match inside one sentence");
+	is_str(decide(rt, "failed", NULL, NULL, "Your mailbox. It is full", NULL), "undefined",
+	       "no match across a byte the regex cannot match");
+	is_str(decide(rt, "failed", NULL, NULL, "quota. mailbox. quota, nearly full", NULL), "mailboxfull",
+	       "the run of a later occurrence is tried too");
+	us_reasons_free(rt);
+
+	rt = table(DECL "text userunknown /^[a-z ]*user unknown/i\n"
+		   "text mailboxfull /mailbox full$/i\n");
+	is_str(decide(rt, "failed", NULL, NULL, "550: user unknown", NULL), "undefined",
+	       "^ does not match where a run starts inside the text");
+	is_str(decide(rt, "failed", NULL, NULL, "Sorry user unknown: x", NULL), "userunknown",
+	       "^ matches at the start of the text");
+	is_str(decide(rt, "failed", NULL, NULL, "mailbox full: 552", NULL), "undefined",
+	       "$ does not match where a run ends inside the text");
+	is_str(decide(rt, "failed", NULL, NULL, "552: the mailbox full", NULL), "mailboxfull",
+	       "$ matches at the end of the text");
+	us_reasons_free(rt);
+
+	rt = table(DECL "text userunknown /\\bunknown[[:blank:]]user\\b/i\n");
+	is_str(decide(rt, "failed", NULL, NULL, "x: nounknown user", NULL), "undefined",
+	       "\\b sees the bytes before a run");
+	is_str(decide(rt, "failed", NULL, NULL, "unknown users: x", NULL), "undefined",
+	       "\\b sees the bytes after a run");
+	is_str(decide(rt, "failed", NULL, NULL, "550 5.1.1 <a@b>: Unknown user, sorry", NULL), "userunknown",
+	       "\\b at the edges of a run");
+	us_reasons_free(rt);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
 	parse_errors();
 	decisions();
 	laziness();
+	windows();
 	recipients();
 	shipped();
 	return tap_done();
