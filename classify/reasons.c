@@ -361,46 +361,20 @@ bool us_reasons_parse(struct us_reasons *rt, const char *filename,
 	return true;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
+static bool parse_reason_file(void *rt, const char *path, const char *text, size_t len,
+			      GError **error)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return us_reasons_parse(rt, path, text, len, error);
 }
 
 bool us_reasons_load_dir(struct us_reasons *rt, const char *dir, GError **error)
 {
-	GError *io = NULL;
-	GDir *d = g_dir_open(dir, 0, &io);
-	GPtrArray *names;
-	const char *name;
-	bool ok = true;
+	GPtrArray *names = us_rules_dir_list(dir, ".reasons", REASONS_ERROR, error);
+	bool ok = names != NULL &&
+		  us_rules_dir_parse(dir, names, parse_reason_file, rt, REASONS_ERROR, error);
 
-	if (d == NULL) {
-		g_set_error(error, REASONS_ERROR, 2, "%s: %s", dir, io->message);
-		g_error_free(io);
-		return false;
-	}
-	names = g_ptr_array_new_with_free_func(g_free);
-	while ((name = g_dir_read_name(d)) != NULL)
-		if (g_str_has_suffix(name, ".reasons"))
-			g_ptr_array_add(names, g_strdup(name));
-	g_dir_close(d);
-	g_ptr_array_sort(names, compare_names);
-	for (guint i = 0; ok && i < names->len; i++) {
-		char *path = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
-		char *text = NULL;
-		gsize len = 0;
-
-		if (!g_file_get_contents(path, &text, &len, &io)) {
-			g_set_error(error, REASONS_ERROR, 2, "%s: %s", path, io->message);
-			g_clear_error(&io);
-			ok = false;
-		} else {
-			ok = us_reasons_parse(rt, path, text, len, error);
-		}
-		g_free(text);
-		g_free(path);
-	}
-	g_ptr_array_unref(names);
+	if (names)
+		g_ptr_array_unref(names);
 	return ok;
 }
 

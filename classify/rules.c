@@ -1298,8 +1298,32 @@ static bool thaw(struct us_ruleset *rs)
 	return true;
 }
 
-static bool load_files(struct us_ruleset *rs, const char *dir, const GPtrArray *names,
-		       GError **error)
+GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
+			     GError **error)
+{
+	GError *io = NULL;
+	GDir *d = g_dir_open(dir, 0, &io);
+	GPtrArray *names;
+	const char *name;
+
+	if (d == NULL) {
+		g_set_error(error, domain, 2, "%s: %s", dir, io->message);
+		g_error_free(io);
+		return NULL;
+	}
+	names = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL)
+		if (g_str_has_suffix(name, suffix))
+			g_ptr_array_add(names, g_strdup(name));
+	g_dir_close(d);
+	/* Byte order, not the locale's: the same files load the same way
+	 * everywhere. */
+	g_ptr_array_sort(names, compare_names);
+	return names;
+}
+
+bool us_rules_dir_parse(const char *dir, const GPtrArray *names, us_rules_parse_fn parse,
+			void *target, GQuark domain, GError **error)
 {
 	GError *io = NULL;
 	bool ok = true;
@@ -1310,11 +1334,11 @@ static bool load_files(struct us_ruleset *rs, const char *dir, const GPtrArray *
 		gsize len = 0;
 
 		if (!g_file_get_contents(path, &text, &len, &io)) {
-			g_set_error(error, RULES_ERROR, 2, "%s: %s", path, io->message);
+			g_set_error(error, domain, 2, "%s: %s", path, io->message);
 			g_clear_error(&io);
 			ok = false;
 		} else {
-			ok = us_ruleset_parse(rs, path, text, len, error);
+			ok = parse(target, path, text, len, error);
 		}
 		g_free(text);
 		g_free(path);
@@ -1322,29 +1346,27 @@ static bool load_files(struct us_ruleset *rs, const char *dir, const GPtrArray *
 	return ok;
 }
 
+static bool parse_rule_file(void *rs, const char *path, const char *text, size_t len,
+			    GError **error)
+{
+	return us_ruleset_parse(rs, path, text, len, error);
+}
+
+static bool load_files(struct us_ruleset *rs, const char *dir, const GPtrArray *names,
+		       GError **error)
+{
+	return us_rules_dir_parse(dir, names, parse_rule_file, rs, RULES_ERROR, error);
+}
+
 /* The names of DIR's rule files in byte order, and the cache header
  * that describes them (format, each file's name, size and modification
  * time); NULL and ERROR set if DIR cannot be read. */
 static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
 {
-	GError *io = NULL;
-	GDir *d = g_dir_open(dir, 0, &io);
-	GPtrArray *names;
-	const char *name;
+	GPtrArray *names = us_rules_dir_list(dir, ".rules", RULES_ERROR, error);
 
-	if (d == NULL) {
-		g_set_error(error, RULES_ERROR, 2, "%s: %s", dir, io->message);
-		g_error_free(io);
+	if (names == NULL)
 		return NULL;
-	}
-	names = g_ptr_array_new_with_free_func(g_free);
-	while ((name = g_dir_read_name(d)) != NULL)
-		if (g_str_has_suffix(name, ".rules"))
-			g_ptr_array_add(names, g_strdup(name));
-	g_dir_close(d);
-	/* Byte order, not the locale's: the same files load the same way
-	 * everywhere. */
-	g_ptr_array_sort(names, compare_names);
 	g_string_printf(header, "unscatter rules cache %d %s %zu %zu\n", CACHE_FORMAT,
 			US_VERSION, sizeof(struct key), sizeof(void *));
 	/* Per file: its name, NUL, then size and time as raw numbers (a

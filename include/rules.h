@@ -89,6 +89,19 @@ struct us_reasons *us_ruleset_reasons(struct us_ruleset *rs, const char *dir, GE
  * message saying what is wrong (g_free). */
 char *us_rules_parse_regex(const char *spec, char **regex, int *cflags);
 
+/* Every data file of a rule directory (rules, reason tables) is read the
+ * same way. us_rules_dir_list: the names of DIR's files ending in SUFFIX,
+ * in byte order (a new GPtrArray of g_free'd strings), or NULL with ERROR
+ * "DIR: reason" in DOMAIN. us_rules_dir_parse: read each of NAMES in DIR
+ * and give its text to PARSE (which reports its own errors), stopping at
+ * the first failure; a file that cannot be read is "PATH: reason". */
+typedef bool (*us_rules_parse_fn)(void *target, const char *path, const char *text,
+				  size_t len, GError **error);
+GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
+			     GError **error);
+bool us_rules_dir_parse(const char *dir, const GPtrArray *names, us_rules_parse_fn parse,
+			void *target, GQuark domain, GError **error);
+
 /* Description of the rule named NAME, or NULL. Borrowed. */
 const char *us_ruleset_describe(const struct us_ruleset *rs, const char *name);
 
