@@ -933,6 +933,283 @@ bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_err
 }
 
 /* ------------------------------------------------------------------ */
+/* Extent: how long a match can be, and whether it can hold a line break.
+ *
+ * A separate small reader of the same syntax: the literal analysis above
+ * works with sets and stays as it is. Everything it does not know for
+ * sure ("(?" groups, back-references, "\x", odd braces, "[=" and "[."
+ * forms) gives "unbounded, may hold a line break", which only means the
+ * whole text is matched, as without an extent. What TRE makes of each
+ * construct was checked with TRE itself: "." leaves out the line break
+ * under REG_NEWLINE, but a negated bracket ("[^>]"), "\W", "\D" and "\s"
+ * match it with or without that flag; "\n" is a line break; "\<", "\>",
+ * "\b" and "\B" are assertions, but "\`" and "\'" stand for themselves.
+ * And TRE 0.8 loses the character class of the copies it makes for a
+ * bound: "[[:alpha:]]{2}", "\w{2,}" and "(x\w){2}" match any characters,
+ * line breaks included. */
+
+#define EXTENT_CAP 100000	/* longer than this counts as unbounded */
+
+struct extent {
+	guint max;		/* characters, or US_EXTENT_UNBOUNDED */
+	bool newline;		/* may match a line break */
+	bool single;		/* matches exactly one character (an atom) */
+	bool classes;		/* holds a character class ("[:alpha:]", "\\w", ...) */
+};
+
+struct extent_reader {
+	const char *p, *end;
+	bool multiline;		/* REG_NEWLINE */
+	unsigned depth;
+	bool unknown;		/* met something it does not know */
+};
+
+static guint extent_add(guint a, guint b)
+{
+	if (a == US_EXTENT_UNBOUNDED || b == US_EXTENT_UNBOUNDED || a + b > EXTENT_CAP)
+		return US_EXTENT_UNBOUNDED;
+	return a + b;
+}
+
+static guint extent_times(guint a, guint n)
+{
+	if (a == 0 || n == 0)
+		return 0;
+	if (a == US_EXTENT_UNBOUNDED || n == US_EXTENT_UNBOUNDED || a > EXTENT_CAP / n)
+		return US_EXTENT_UNBOUNDED;
+	return a * n;
+}
+
+static void extent_alternation(struct extent_reader *er, struct extent *out);
+
+/* "[...]" at er->p: one character; a line break if negated, a space or
+ * control class, a range over it, or anything unusual. */
+static void extent_bracket(struct extent_reader *er, struct extent *out)
+{
+	const char *p = er->p + 1;
+	bool newline = false, classes = false;
+
+	if (p < er->end && *p == '^') {
+		newline = true;
+		p++;
+	}
+	if (p < er->end && *p == ']')
+		p++;
+	while (p < er->end && *p != ']') {
+		if (*p == '[' && p + 1 < er->end && p[1] == ':') {
+			const char *stop = g_strstr_len(p + 2, er->end - (p + 2), ":]");
+			if (stop == NULL)
+				break;
+			if ((stop - p == 7 && strncmp(p + 2, "space", 5) == 0) ||
+			    (stop - p == 7 && strncmp(p + 2, "cntrl", 5) == 0))
+				newline = true;
+			classes = true;
+			p = stop + 2;
+			continue;
+		}
+		if (*p == '[' && p + 1 < er->end && (p[1] == '=' || p[1] == '.'))
+			er->unknown = true;
+		if (*p == '\\' || *p == '\n')
+			newline = true;
+		if (*p == '-' && p + 1 < er->end && p[1] != ']' && p > er->p + 1 &&
+		    (unsigned char)p[-1] <= '\n' && (unsigned char)p[1] >= '\n')
+			newline = true;
+		p++;
+	}
+	if (p >= er->end) {
+		er->unknown = true;
+		er->p = er->end;
+		return;
+	}
+	er->p = p + 1;
+	*out = (struct extent){ 1, newline, true, classes };
+}
+
+static void extent_escape(struct extent_reader *er, struct extent *out)
+{
+	unsigned char c;
+
+	if (er->p + 1 >= er->end) {
+		er->unknown = true;
+		er->p = er->end;
+		return;
+	}
+	c = (unsigned char)er->p[1];
+	er->p += 2;
+	if (c >= 0x80) {
+		while (er->p < er->end && ((unsigned char)*er->p & 0xC0) == 0x80)
+			er->p++;
+		*out = (struct extent){ 1, false, true, false };
+	} else if (strchr("<>b", c)) {
+		/* Assertions. "\B" is left unknown: matched on a stretch cut
+		 * out of a text, it alone could hold at a cut end where in the
+		 * whole text it does not (rules.c, "windows"). */
+		*out = (struct extent){ 0, false, false, false };
+	} else if (strchr("tnrfe", c) || g_ascii_ispunct(c)) {
+		*out = (struct extent){ 1, c == 'n', true, false };
+	} else if (strchr("wSd", c)) {
+		*out = (struct extent){ 1, false, true, true };
+	} else if (strchr("sWD", c)) {
+		*out = (struct extent){ 1, true, true, true };
+	} else {
+		er->unknown = true;	/* back-references, "\x", ... */
+	}
+}
+
+static void extent_atom(struct extent_reader *er, struct extent *out)
+{
+	unsigned char c = (unsigned char)*er->p;
+
+	*out = (struct extent){ 0, false, false, false };
+	switch (c) {
+	case '(':
+		if (er->p + 1 < er->end && er->p[1] == '?') {
+			er->unknown = true;
+			return;
+		}
+		if (er->depth >= MAX_DEPTH) {
+			er->unknown = true;
+			return;
+		}
+		er->p++;
+		er->depth++;
+		extent_alternation(er, out);
+		er->depth--;
+		out->single = false;
+		if (er->p >= er->end || *er->p != ')') {
+			er->unknown = true;
+			return;
+		}
+		er->p++;
+		return;
+	case '[':
+		extent_bracket(er, out);
+		return;
+	case '\\':
+		extent_escape(er, out);
+		return;
+	case '^':
+	case '$':
+		er->p++;
+		return;
+	case '.':
+		er->p++;
+		*out = (struct extent){ 1, !er->multiline, true, false };
+		return;
+	}
+	er->p++;
+	while (c >= 0x80 && er->p < er->end && ((unsigned char)*er->p & 0xC0) == 0x80)
+		er->p++;
+	*out = (struct extent){ 1, c == '\n', true, false };
+}
+
+/* An atom and its quantifiers. *SINGLE_STAR: a one-character atom under
+ * exactly one "*". */
+static void extent_piece(struct extent_reader *er, struct extent *out, bool *single_star)
+{
+	unsigned quantifiers = 0;
+	bool star = false;
+
+	extent_atom(er, out);
+	bool single = out->single;
+	while (!er->unknown && er->p < er->end && is_quantifier(*er->p)) {
+		char q = *er->p;
+		unsigned min = 0, max = 0;
+		bool unbounded = false;
+
+		if (q == '{') {
+			struct parser ps = { .p = er->p, .end = er->end };
+			/* TRE does not read "{,N}" as "{0,N}": no bound. */
+			if (er->p + 1 < er->end && er->p[1] == ',') {
+				er->unknown = true;
+				return;
+			}
+			if (!parse_bound(&ps, &min, &max, &unbounded)) {
+				er->unknown = true;
+				return;
+			}
+			er->p = ps.p;
+			/* TRE's copies for the bound lose their classes. */
+			out->newline = out->newline || out->classes;
+		} else {
+			er->p++;
+			unbounded = q != '?';
+			max = 1;
+		}
+		quantifiers++;
+		star = q == '*';
+		out->max = extent_times(out->max, unbounded ? US_EXTENT_UNBOUNDED : max);
+		out->single = false;
+		if (er->p < er->end && *er->p == '?')	/* "as few as possible" */
+			er->p++;
+	}
+	*single_star = single && quantifiers == 1 && star;
+}
+
+/* A concatenation up to '|', ')' or the end. */
+static void extent_concatenation(struct extent_reader *er, struct extent *out)
+{
+	*out = (struct extent){ 0, false, false, false };
+	while (!er->unknown && er->p < er->end && *er->p != '|' && *er->p != ')') {
+		struct extent piece;
+		bool single_star;
+
+		extent_piece(er, &piece, &single_star);
+		out->max = extent_add(out->max, piece.max);
+		out->newline = out->newline || (piece.newline && piece.max != 0);
+		out->classes = out->classes || piece.classes;
+	}
+}
+
+static void extent_alternation(struct extent_reader *er, struct extent *out)
+{
+	extent_concatenation(er, out);
+	while (!er->unknown && er->p < er->end && *er->p == '|') {
+		struct extent branch;
+		er->p++;
+		extent_concatenation(er, &branch);
+		out->max = out->max == US_EXTENT_UNBOUNDED || branch.max == US_EXTENT_UNBOUNDED ?
+			US_EXTENT_UNBOUNDED : MAX(out->max, branch.max);
+		out->newline = out->newline || branch.newline;
+		out->classes = out->classes || branch.classes;
+	}
+}
+
+void us_regex_extent(const char *re, bool multiline, struct us_regex_extent *out)
+{
+	const char *end = re + strlen(re);
+	struct extent_reader er = { re, end, multiline, 0, false };
+	struct extent whole;
+
+	*out = (struct us_regex_extent){ US_EXTENT_UNBOUNDED, true, false };
+	extent_alternation(&er, &whole);
+	if (er.unknown || er.p != end)
+		return;
+	out->max_chars = whole.max;
+	out->newline = whole.newline;
+
+	/* "^C*REST" under REG_NEWLINE (one character class C under "*", no
+	 * top-level "|"): a match from some line start is also one from the
+	 * last line start before REST begins, since a tail of a run of C is
+	 * a run of C; so REST's bound tells how far back a match can start. */
+	if (whole.max == US_EXTENT_UNBOUNDED && multiline && re[0] == '^') {
+		struct extent_reader r = { re + 1, end, multiline, 0, false };
+		struct extent head, rest;
+		bool single_star = false;
+
+		if (r.p < end && *r.p != '|' && *r.p != ')')
+			extent_piece(&r, &head, &single_star);
+		if (r.unknown || !single_star)
+			return;
+		extent_concatenation(&r, &rest);
+		if (!r.unknown && r.p == end && rest.max != US_EXTENT_UNBOUNDED) {
+			out->line_start_run = true;
+			out->max_chars = rest.max;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Multi-literal scanner. Literals of 3 bytes or more are grouped by
  * their first three bytes; the groups hang in hash buckets, and each
  * group keeps its literals sorted. The text is read once with a rolling
@@ -1009,6 +1286,10 @@ struct us_litscan {
 	guint n_short, short_size;
 	guint32 *buckets;
 	guint bucket_bits;
+	/* A bit per hash of a group's key: a run looks for a group only
+	 * where the bit is set, mostly at a tenth of the places or less.
+	 * Made by the first run after a change (for a view: its first). */
+	guint8 *filter;
 	/* The flat form, valid while !dirty. */
 	bool dirty;
 	guint32 *members;
@@ -1032,9 +1313,9 @@ static guint bucket_of(guint bits, guint32 key)
 	return (guint)((key * 2654435761u) >> (32 - bits));
 }
 
-static guchar fold_byte(guchar c)
+static inline guchar fold_byte(guchar c)
 {
-	return (guchar)fold((char)c);
+	return (guchar)(c - 'A') < 26 ? (guchar)(c + ('a' - 'A')) : c;
 }
 
 struct us_litscan *us_litscan_new(void)
@@ -1070,6 +1351,7 @@ void us_litscan_free(struct us_litscan *ls)
 	}
 	g_free(ls->blob);
 	g_free(ls->checked);
+	g_free(ls->filter);
 	g_free(ls);
 }
 
@@ -1197,6 +1479,7 @@ void us_litscan_add(struct us_litscan *ls, const char *literal, unsigned id)
 		ls->shorts[ls->n_short++] = index;
 	}
 	ls->dirty = true;
+	g_clear_pointer(&ls->filter, g_free);
 }
 
 /* Lays the groups' members out in one array and fills LS->flat. */
@@ -1336,6 +1619,9 @@ struct run {
 	guint8 *reported;	/* per slot */
 	guint remaining;	/* slots not yet reported */
 	void (*found)(unsigned id, void *data);
+	/* us_litscan_run_all(): every occurrence, with where it is. */
+	void (*found_at)(unsigned id, size_t at, size_t len, void *data);
+	size_t at;		/* offset of the text being matched */
 	void *data;
 };
 
@@ -1386,6 +1672,10 @@ static bool group_sound(struct run *r, guint g)
 
 static void report(struct run *r, const struct literal *lit)
 {
+	if (r->found_at) {
+		r->found_at(r->f->ids[lit->slot], r->at, lit->len, r->data);
+		return;
+	}
 	if (r->reported[lit->slot])
 		return;
 	r->reported[lit->slot] = 1;
@@ -1421,8 +1711,10 @@ static void scan_short(struct run *r, const char *text, size_t len)
 			continue;
 		for (size_t at = 0; at + lit->len <= len; at++) {
 			if (folded_equal(text + at, f->texts + lit->text, lit->len)) {
+				r->at = at;
 				report(r, lit);
-				break;
+				if (r->found_at == NULL)
+					break;
 			}
 		}
 	}
@@ -1467,40 +1759,87 @@ static void match_group(struct run *r, const struct group *group, const char *te
 	}
 }
 
-void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
-		    void (*found)(unsigned id, void *data), void *data)
+/* The filter has a bit for every three-letter start of a literal: the
+ * low five bits of three bytes, which are the same for a letter in
+ * either case; other bytes share them with letters, which only costs a
+ * needless look-up now and then. A run reads one byte and tests one bit
+ * at most places of a text (some nine in ten of them). */
+#define FILTER_BITS 15
+#define FILTER_INDEX(a, b, c) ((guint32)((a) & 31u) << 10 | (guint32)((b) & 31u) << 5 | ((c) & 31u))
+
+/* LS's filter, made if need be from F's group keys (a viewed blob's
+ * keys may be anything: a wrong one only costs a needless look-up). */
+static const guint8 *filter_of(struct us_litscan *ls, const struct flat *f)
+{
+	if (ls->filter == NULL) {
+		ls->filter = g_malloc0((1u << FILTER_BITS) / 8);
+		for (guint32 g = 0; g < f->n_groups; g++) {
+			guint32 key = f->groups[g].key;
+			guint32 h = FILTER_INDEX(key >> 16, key >> 8, key);
+			ls->filter[h / 8] |= (guint8)(1u << (h % 8));
+		}
+	}
+	return ls->filter;
+}
+
+static void litscan_run(const struct us_litscan *ls, const char *text, size_t len,
+			void (*found)(unsigned id, void *data),
+			void (*found_at)(unsigned id, size_t at, size_t len, void *data), void *data)
 {
 	/* Laying out is not a visible change: LS stays logically const. */
 	const struct flat *f = flatten((struct us_litscan *)ls);
 	struct run r = {
 		.f = f,
 		.checked = f->trusted ? NULL : ls->checked,
-		.remaining = f->n_ids,
+		/* Reporting every occurrence, a run never runs out of slots. */
+		.remaining = found_at ? G_MAXUINT : f->n_ids,
 		.found = found,
+		.found_at = found_at,
 		.data = data,
 	};
 	guint8 local[256];
-	guint32 key = 0;
+	const guchar *t = (const guchar *)text;
+	const guint8 *filter;
+	guint32 index = 0;
 
 	if (r.remaining == 0 || ls->damaged)
 		return;
+	filter = filter_of((struct us_litscan *)ls, f);
 	r.reported = f->n_ids <= sizeof local ? local : g_malloc(f->n_ids);
 	memset(r.reported, 0, f->n_ids);
 	scan_short(&r, text, len);
 	if (len >= 2)
-		key = (guint32)fold_byte((guchar)text[0]) << 8 | fold_byte((guchar)text[1]);
-	for (size_t i = 0; i + 3 <= len && r.remaining > 0 && !r.damaged; i++) {
-		key = (key << 8 | fold_byte((guchar)text[i + 2])) & 0xFFFFFFu;
-		guint g = find_group(f, key, &r.damaged);
-		if (g == NONE)
+		index = FILTER_INDEX(t[0], t[1], 0) >> 5;
+	for (size_t i = 0; i + 3 <= len; i++) {
+		index = (index << 5 | (t[i + 2] & 31u)) & ((1u << FILTER_BITS) - 1);
+		if (!(filter[index / 8] & (1u << (index % 8))))
 			continue;
-		if (!group_sound(&r, g))
-			r.damaged = true;
-		else
-			match_group(&r, &f->groups[g], text + i, len - i);
+		guint g = find_group(f, key3(text + i), &r.damaged);
+		if (g != NONE) {
+			if (!group_sound(&r, g)) {
+				r.damaged = true;
+			} else {
+				r.at = i;
+				match_group(&r, &f->groups[g], text + i, len - i);
+			}
+		}
+		if (r.damaged || r.remaining == 0)
+			break;
 	}
 	if (r.reported != local)
 		g_free(r.reported);
 	if (r.damaged)
 		((struct us_litscan *)ls)->damaged = true;
+}
+
+void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
+		    void (*found)(unsigned id, void *data), void *data)
+{
+	litscan_run(ls, text, len, found, NULL, data);
+}
+
+void us_litscan_run_all(const struct us_litscan *ls, const char *text, size_t len,
+			void (*found_at)(unsigned id, size_t at, size_t len, void *data), void *data)
+{
+	litscan_run(ls, text, len, NULL, found_at, data);
 }

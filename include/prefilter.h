@@ -53,6 +53,23 @@ bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_err
 bool us_regex_analyse(const char *re, bool icase, GPtrArray *out, GStringChunk *store,
 		      bool *exact, GPtrArray *parts, const char **syntax_error);
 
+/* How far a match of a regex can reach, for matching it only around
+ * the places where its literals occur (the rules engine's windows). */
+#define US_EXTENT_UNBOUNDED G_MAXUINT
+struct us_regex_extent {
+	guint max_chars;	/* longest match, in characters; or US_EXTENT_UNBOUNDED */
+	bool newline;		/* a match may contain a line break */
+	/* The regex is "^C*REST" (MULTILINE), and MAX_CHARS is REST's
+	 * bound: a match can be taken to start at the last line start
+	 * at most MAX_CHARS characters before any literal it contains. */
+	bool line_start_run;
+};
+
+/* Works out RE's extent, read as TRE reads a POSIX extended regex,
+ * compiled with REG_NEWLINE when MULTILINE is true. Whatever it is not
+ * sure of gives the safe answer: unbounded, may hold a line break. */
+void us_regex_extent(const char *re, bool multiline, struct us_regex_extent *out);
+
 /* A set of literals searched for together. */
 struct us_litscan;
 
@@ -64,6 +81,11 @@ void us_litscan_add(struct us_litscan *ls, const char *literal, unsigned id);
  * FOUND(id, data) for every added literal that occurs (at most once per id). */
 void us_litscan_run(const struct us_litscan *ls, const char *text, size_t len,
 		    void (*found)(unsigned id, void *data), void *data);
+/* Like us_litscan_run(), but calls FOUND_AT(id, at, len, data) for every
+ * occurrence of every literal: bytes [AT, AT + LEN) of TEXT, in no
+ * particular order. */
+void us_litscan_run_all(const struct us_litscan *ls, const char *text, size_t len,
+			void (*found_at)(unsigned id, size_t at, size_t len, void *data), void *data);
 
 /* Appends LS, ready to run, to OUT as a blob of bytes in this machine's
  * byte order (for a cache of this program on this machine). */

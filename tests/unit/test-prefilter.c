@@ -416,12 +416,40 @@ static bool naive_occurs(const char *text, size_t len, const char *lit)
 	return false;
 }
 
+static unsigned naive_count(const char *text, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+	unsigned count = 0;
+
+	for (size_t i = 0; i + n <= len; i++)
+		count += g_ascii_strncasecmp(text + i, lit, n) == 0;
+	return count;
+}
+
+/* Occurrences reported by us_litscan_run_all(), per id, and how many
+ * were not where the literal is. */
+struct places {
+	char (*lit)[8];
+	const char *text;
+	unsigned misplaced;
+	unsigned count[16];
+};
+
+static void count_place(unsigned id, size_t at, size_t len, void *data)
+{
+	struct places *p = data;
+
+	p->count[id]++;
+	if (len != strlen(p->lit[id]) || g_ascii_strncasecmp(p->text + at, p->lit[id], len) != 0)
+		p->misplaced++;
+}
+
 /* Random literals and texts over a tiny alphabet, so that literals
  * share prefixes and overlap a lot, checked against the naive search. */
 static void random_agreement(void)
 {
 	GRand *rng = g_rand_new_with_seed(12345);
-	unsigned mismatches = 0, loaded_mismatches = 0, unloaded = 0;
+	unsigned mismatches = 0, loaded_mismatches = 0, unloaded = 0, all_mismatches = 0;
 
 	for (int round = 0; round < 200; round++) {
 		struct us_litscan *ls = us_litscan_new();
@@ -446,6 +474,13 @@ static void random_agreement(void)
 		for (unsigned id = 0; id < 16; id++)
 			if (s.count[id] != (naive_occurs(text, len, lit[id]) ? 1u : 0u))
 				mismatches++;
+		/* Every occurrence, where it is. */
+		struct places p = { lit, text, 0, { 0 } };
+		us_litscan_run_all(ls, text, len, count_place, &p);
+		for (unsigned id = 0; id < 16; id++)
+			if (p.count[id] != naive_count(text, len, lit[id]))
+				all_mismatches++;
+		all_mismatches += p.misplaced;
 		/* Serialised and loaded again (from an odd address, as in a
 		 * CDB), it finds the same. */
 		GByteArray *blob = g_byte_array_new();
@@ -465,6 +500,7 @@ static void random_agreement(void)
 		us_litscan_free(ls);
 	}
 	is_int(mismatches, 0, "scanner agrees with a naive search on random input");
+	is_int(all_mismatches, 0, "and finds every occurrence, where it is (us_litscan_run_all)");
 	is_int(unloaded, 0, "every serialised scanner loads");
 	is_int(loaded_mismatches, 0, "and finds what the original finds");
 	g_rand_free(rng);
@@ -528,6 +564,164 @@ static void damaged_blobs(void)
 	us_litscan_free(ls);
 }
 
+/* ------------------------------------------------------------------ */
+/* Extents (us_regex_extent): how long a match can be, whether it can
+ * hold a line break, and the "^C*REST" form. */
+
+#define UNB US_EXTENT_UNBOUNDED
+
+static void extent_is(const char *re, bool multiline, guint max, bool newline, bool run)
+{
+	struct us_regex_extent e;
+	char *label = g_strdup_printf("extent of /%s/%s: max %d, %s%s", re, multiline ? "m" : "",
+				      max == UNB ? -1 : (int)max, newline ? "line breaks" : "one line",
+				      run ? ", line-start run" : "");
+
+	us_regex_extent(re, multiline, &e);
+	ok(e.max_chars == max && e.newline == newline && e.line_start_run == run, label);
+	if (!(e.max_chars == max && e.newline == newline && e.line_start_run == run))
+		printf("#   got max %d, newline %d, run %d\n", e.max_chars == UNB ? -1 : (int)e.max_chars,
+		       e.newline, e.line_start_run);
+	g_free(label);
+}
+
+static void extents(void)
+{
+	extent_is("abc", false, 3, false, false);
+	extent_is("a|bcd|", false, 3, false, false);
+	extent_is("caf\xc3\xa9", false, 4, false, false);	/* characters, not bytes */
+	extent_is("a.b", false, 3, true, false);
+	extent_is("a.b", true, 3, false, false);	/* "." leaves out "\n" under REG_NEWLINE */
+	extent_is("a[^>]b", true, 3, true, false);	/* a negated bracket does not (TRE) */
+	extent_is("a[ -~]b", false, 3, false, false);
+	extent_is("a[\t-\r]b", false, 3, true, false);	/* a range over "\n" */
+	extent_is("[[:space:]]", false, 1, true, false);
+	extent_is("[[:cntrl:]]", false, 1, true, false);
+	extent_is("[[:alpha:][:blank:]]", false, 1, false, false);
+	extent_is("a\\sb\\Wc\\Dd", false, 7, true, false);
+	extent_is("a\\Sb\\wc\\dd", false, 7, false, false);
+	extent_is("a\\nb", false, 3, true, false);
+	extent_is("a\\tb\\.c\\`d\\'e", false, 9, false, false);	/* "\`" and "\'" are characters */
+	extent_is("\\<abc\\>\\b", false, 3, false, false);
+	extent_is("^abc$", false, 3, false, false);
+	extent_is("a{2,5}b{3}", false, 8, false, false);
+	extent_is("(ab|c){0,60}", false, 120, false, false);
+	/* TRE's copies for a bound lose their character classes. */
+	extent_is("[[:alpha:]]{2}", false, 2, true, false);
+	extent_is("(x\\w){2}", false, 4, true, false);
+	extent_is("[0-9]{1,3}\\.[a-z]{2}", false, 6, false, false);
+	extent_is("a?b*", false, UNB, false, false);
+	extent_is("a{2,}", false, UNB, false, false);
+	extent_is("a+?", false, UNB, false, false);
+	extent_is("(a|b.)*x", true, UNB, false, false);
+	extent_is("foo.*bar", false, UNB, true, false);
+	/* "^C*REST" under REG_NEWLINE: REST's bound. */
+	extent_is("^[^>]*(i am away|back on monday)", true, 14, true, true);
+	extent_is("^[[:blank:]]*this is the mail system", true, 23, false, true);
+	extent_is("^.*out of office", true, 13, false, true);
+	extent_is("^[^>]*(i am away|back on monday)", false, UNB, true, false);	/* "^" only at the start */
+	extent_is("^[^>]*away|back", true, UNB, true, false);	/* a top-level "|" */
+	extent_is("^[^>]+away", true, UNB, true, false);	/* "+": the run must not be empty */
+	extent_is("^(ab)*away", true, UNB, false, false);	/* a run of groups */
+	extent_is("^[^>]*away[^.]*", true, UNB, true, false);	/* REST unbounded */
+	/* Unknown: the safe answer. */
+	extent_is("a\\Bb", false, UNB, true, false);
+	extent_is("(a)\\1", false, UNB, true, false);
+	extent_is("(?i)abc", false, UNB, true, false);
+	extent_is("a\\x41", false, UNB, true, false);
+	extent_is("a{~1}", false, UNB, true, false);
+	extent_is("a{,2}", false, UNB, true, false);	/* not "{0,2}" to TRE */
+	extent_is("[[=a=]]", false, UNB, true, false);
+	extent_is("(abc", false, UNB, true, false);
+	extent_is("abc)", false, UNB, true, false);
+	extent_is("[abc", false, UNB, true, false);
+	extent_is("abc\\", false, UNB, true, false);
+}
+
+/* Random regexes against TRE: whenever TRE matches a whole random text
+ * with one, the text is no longer than the regex's bound, and holds no
+ * line break unless the extent says it may. (The line-start run is
+ * checked by the rules' tests, test-rules.c, where it is used.) */
+static void random_extent_regex(GRand *rng, GString *re, int depth)
+{
+	static const char *const atoms[] = {
+		"a", "b", "ab", "\xc3\xa9", ".", "[ab]", "[^a]", "[[:space:]]", "[[:blank:]]", "\\s",
+		"\\S", "\\W", "\\w", "\\n", "[ -~]", "\\.", "\\<", "\\>", "\\b", "^", "$",
+	};
+	static const char *const quantifiers[] = { "?", "*", "+", "{2}", "{0,3}", "{1,}", "{,2}" };
+	int pieces = g_rand_int_range(rng, 1, 4);
+
+	for (int i = 0; i < pieces; i++) {
+		if (depth < 2 && g_rand_int_range(rng, 0, 5) == 0) {
+			g_string_append_c(re, '(');
+			random_extent_regex(rng, re, depth + 1);
+			if (g_rand_boolean(rng)) {
+				g_string_append_c(re, '|');
+				random_extent_regex(rng, re, depth + 1);
+			}
+			g_string_append_c(re, ')');
+		} else {
+			g_string_append(re, atoms[g_rand_int_range(rng, 0, G_N_ELEMENTS(atoms))]);
+		}
+		if (g_rand_int_range(rng, 0, 4) == 0)
+			g_string_append(re, quantifiers[g_rand_int_range(rng, 0, G_N_ELEMENTS(quantifiers))]);
+	}
+}
+
+static void extents_against_tre(void)
+{
+	static const char *const units[] = { "a", "b", " ", "\n", "\t", "\xc3\xa9", ".", ">", "ab" };
+	GRand *rng = g_rand_new_with_seed(777);
+	unsigned regexes = 0, bounded = 0, one_line = 0, whole_matches = 0, wrong = 0;
+
+	for (int round = 0; round < 2000; round++) {
+		GString *re = g_string_new(NULL);
+		bool multiline = g_rand_boolean(rng);
+		struct us_regex_extent e;
+		regex_t anchored;
+
+		random_extent_regex(rng, re, 0);
+		us_regex_extent(re->str, multiline, &e);
+		char *whole = g_strdup_printf("^(%s)$", re->str);
+		if (tre_regcomp(&anchored, whole, REG_EXTENDED | (multiline ? REG_NEWLINE : 0)) != REG_OK) {
+			g_free(whole);
+			g_string_free(re, TRUE);
+			continue;
+		}
+		regexes++;
+		bounded += e.max_chars != UNB;
+		one_line += !e.newline;
+		for (int t = 0; t < 30; t++) {
+			GString *text = g_string_new(NULL);
+			regmatch_t m[1];
+			for (int k = g_rand_int_range(rng, 0, 9); k > 0; k--)
+				g_string_append(text, units[g_rand_int_range(rng, 0, G_N_ELEMENTS(units))]);
+			if (tre_regexec(&anchored, text->str, 1, m, 0) == REG_OK && m[0].rm_so == 0 &&
+			    (size_t)m[0].rm_eo == text->len) {
+				glong chars = g_utf8_strlen(text->str, (gssize)text->len);
+				whole_matches++;
+				/* With a line-start run, the bound is REST's. */
+				if ((e.max_chars != UNB && !e.line_start_run && (guint)chars > e.max_chars) ||
+				    (!e.newline && strchr(text->str, '\n'))) {
+					if (wrong++ < 5)
+						printf("# /%s/%s matches '%s' (%ld characters) beyond its extent\n",
+						       re->str, multiline ? "m" : "", text->str, chars);
+				}
+			}
+			g_string_free(text, TRUE);
+		}
+		tre_regfree(&anchored);
+		g_free(whole);
+		g_string_free(re, TRUE);
+	}
+	printf("# %u random regexes, %u bounded, %u on one line, %u whole-text matches\n", regexes,
+	       bounded, one_line, whole_matches);
+	ok(regexes > 1500 && bounded > 300 && one_line > 300 && whole_matches > 1000,
+	   "random regexes cover bounded, one-line and other extents");
+	is_int(wrong, 0, "no TRE match is longer than the extent, or holds a line break it rules out");
+	g_rand_free(rng);
+}
+
 int main(void)
 {
 	/* As the program does: TRE matches UTF-8 text as characters. */
@@ -539,5 +733,7 @@ int main(void)
 	scanning();
 	random_agreement();
 	damaged_blobs();
+	extents();
+	extents_against_tre();
 	return tap_done();
 }
