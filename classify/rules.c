@@ -61,6 +61,11 @@ struct unit {
 	bool tested;		/* a condition tests it (it is not only an alternative) */
 	unsigned id;		/* index in us_ruleset.units */
 
+	/* How far a match reaches (prefilter.h), worked out with the
+	 * compiling: it tells which stretches of a body to match. */
+	bool extent_known;
+	struct us_regex_extent extent;
+
 	/* The compiled regex, when needed; a failure is kept too. */
 	bool compile_tried;
 	bool compiled;
@@ -126,6 +131,7 @@ struct us_ruleset {
 	unsigned serial;	/* of the current (or last) evaluation */
 	bool reference;		/* us_ruleset_set_reference() */
 	unsigned compilations;	/* regexes handed to TRE so far */
+	unsigned windowed;	/* body matches decided on stretches */
 
 	/* Loaded from a cache (rulecache.h, "Cache" below): while FROZEN,
 	 * RULES and UNITS are as long as the cache says but hold NULL for
@@ -365,6 +371,11 @@ bool us_ruleset_cached(const struct us_ruleset *rs)
 unsigned us_ruleset_compilations(const struct us_ruleset *rs)
 {
 	return rs->compilations;
+}
+
+unsigned us_ruleset_windowed(const struct us_ruleset *rs)
+{
+	return rs->windowed;
 }
 
 size_t us_ruleset_count(const struct us_ruleset *rs)
@@ -1687,9 +1698,39 @@ struct evaluation {
 	const struct us_message *msg;
 	struct unit *scanning;	/* whose children a scan reports */
 	gunichar *wide_body;	/* the body as characters, made for the first body regex */
-	glong wide_len;
+	glong wide_len;		/* that needs the whole body */
 	bool wide_tried;
+	bool widens;		/* the body can be read as characters (body_widens()) */
+	/* Where the body scans found literals (struct body_hit), for
+	 * matching body regexes only around them ("Windows" below). */
+	GArray *body_hits;
 };
+
+struct body_hit {
+	guint unit;		/* the unit whose literal it is */
+	guint32 at, len;	/* bytes of the body */
+};
+
+static void evaluation_clear(struct evaluation *ev)
+{
+	g_clear_pointer(&ev->wide_body, g_free);
+	ev->wide_tried = false;
+	if (ev->body_hits)
+		g_array_unref(g_steal_pointer(&ev->body_hits));
+}
+
+static void note_body_hit(struct evaluation *ev, guint unit, size_t at, size_t len)
+{
+	struct body_hit hit = { unit, (guint32)at, (guint32)len };
+
+	/* Offsets that do not fit are not kept: that unit is then
+	 * matched against the whole body (see unit_windows()). */
+	if (at > G_MAXUINT32 || len > G_MAXUINT32 - at)
+		hit.at = hit.len = G_MAXUINT32;
+	if (ev->body_hits == NULL)
+		ev->body_hits = g_array_new(FALSE, FALSE, sizeof hit);
+	g_array_append_val(ev->body_hits, hit);
+}
 
 /* U's state in this evaluation, made current. */
 static struct unit *unit_state(const struct evaluation *ev, struct unit *u)
@@ -1729,6 +1770,27 @@ static void mark_child_found(unsigned index, void *data)
 	unit_state(ev, g_ptr_array_index(ev->scanning->children, index))->found = true;
 }
 
+static void mark_found_in_body(unsigned id, size_t at, size_t len, void *data)
+{
+	struct evaluation *ev = data;
+	struct unit *u = unit_get(ev->rs, id);
+
+	if (u == NULL)
+		return;
+	if (!unit_state(ev, u)->found)
+		mark_found(id, data);
+	note_body_hit(ev, id, at, len);
+}
+
+static void mark_child_found_in_body(unsigned index, size_t at, size_t len, void *data)
+{
+	struct evaluation *ev = data;
+	struct unit *child = g_ptr_array_index(ev->scanning->children, index);
+
+	unit_state(ev, child)->found = true;
+	note_body_hit(ev, child->id, at, len);
+}
+
 /* Scans every value of K's field (the sender being known) with LS. */
 static void scan_field(struct evaluation *ev, const struct key *k, const struct us_litscan *ls,
 		       void (*found)(unsigned, void *))
@@ -1737,7 +1799,11 @@ static void scan_field(struct evaluation *ev, const struct key *k, const struct 
 
 	switch (k->field) {
 	case FIELD_BODY:
-		us_litscan_run(ls, msg->body->str, msg->body->len, found, ev);
+		/* Children's scans only (mark_child_found): where, too. */
+		if (found == mark_child_found)
+			us_litscan_run_all(ls, msg->body->str, msg->body->len, mark_child_found_in_body, ev);
+		else
+			us_litscan_run(ls, msg->body->str, msg->body->len, found, ev);
 		return;
 	case FIELD_SENDER:
 		us_litscan_run(ls, msg->envelope_sender, strlen(msg->envelope_sender), found, ev);
@@ -1773,8 +1839,11 @@ static void scan_message(struct evaluation *ev)
 	const struct us_message *msg = ev->msg;
 	bool frozen = ev->rs->frozen;
 
-	if (sc->body)
-		run_scanner(ev, sc->body, msg->body->str, msg->body->len);
+	if (sc->body) {
+		us_litscan_run_all(sc->body, msg->body->str, msg->body->len, mark_found_in_body, ev);
+		if (us_litscan_damaged(sc->body))
+			ev->rs->broken = true;
+	}
 	if (sc->sender && msg->envelope_sender)
 		run_scanner(ev, sc->sender, msg->envelope_sender, strlen(msg->envelope_sender));
 	if (sc->parts)
@@ -1819,14 +1888,15 @@ static bool field_empty(const struct key *k, const struct us_message *msg)
 	return false;
 }
 
-/* The body as wide characters, for tre_regwnexec, or NULL (then TRE
- * reads the bytes). TRE reads a multibyte text through mbrtowc, one call
- * (some hundred instructions) a character, again for every regex; the
- * body is converted once instead. Only when that gives TRE the very same
- * characters: a UTF-8 locale, ISO 10646 wchar_t, and a body that is
- * valid UTF-8 without NULs (as mime.c makes it; the check costs little
- * beside one regex over the body). */
-static const gunichar *wide_body(struct evaluation *ev)
+/* Whether body regexes are matched on characters (tre_regwnexec), the
+ * whole body converted once, or its stretches (see "Windows"); if not,
+ * TRE reads the bytes. TRE reads a multibyte text through mbrtowc, one
+ * call (some hundred instructions) a character, again for every regex.
+ * Only when converting gives TRE the very same characters: a UTF-8
+ * locale, ISO 10646 wchar_t, and a body that is valid UTF-8 without NULs
+ * (as mime.c makes it; the check costs little beside one regex over the
+ * body). */
+static bool body_widens(struct evaluation *ev)
 {
 #if defined(__STDC_ISO_10646__)
 	G_STATIC_ASSERT(sizeof(wchar_t) == sizeof(gunichar));
@@ -1834,24 +1904,151 @@ static const gunichar *wide_body(struct evaluation *ev)
 
 	if (!ev->wide_tried) {
 		ev->wide_tried = true;
-		if (g_get_charset(NULL) && g_utf8_validate_len(body->str, body->len, NULL))
-			ev->wide_body = g_utf8_to_ucs4_fast(body->str, (glong)body->len, &ev->wide_len);
+		ev->widens = g_get_charset(NULL) && g_utf8_validate_len(body->str, body->len, NULL);
 	}
 #endif
+	return ev->widens;
+}
+
+/* The whole body as characters (body_widens() must hold). */
+static const gunichar *wide_body(struct evaluation *ev)
+{
+	const GString *body = ev->msg->body;
+
+	if (ev->wide_body == NULL && body_widens(ev))
+		ev->wide_body = g_utf8_to_ucs4_fast(body->str, (glong)body->len, &ev->wide_len);
 	return ev->wide_body;
 }
 
+/* ------------------------------------------------------------------ */
+/* Windows
+ *
+ * TRE reads the whole body for every regex matched against it, which on
+ * a long body costs more than all the rest of an evaluation. But every
+ * match holds one of its unit's literals (prefilter.h), the scans noted
+ * where each occurs, and where a regex's matches are bounded
+ * (us_regex_extent) a match can only lie around one of those places. So
+ * only those stretches are matched:
+ *   - no line break in a match: the lines of the literal;
+ *   - at most N characters: the lines from 4N bytes before the literal
+ *     to 4N bytes after it (a character is at most 4 bytes);
+ *   - "^C*REST" with REST at most N characters: the same, since such a
+ *     match can be taken to start at the last line start before REST.
+ * A stretch runs from the line break before its first line to the one
+ * after its last, both included, with REG_NOTBOL and REG_NOTEOL where it
+ * does not reach an end of the body. Every character of a match inside
+ * then has the neighbours it has in the body, so "^", "$", "\<", "\>" and
+ * "\b" test the same there; at the two line breaks, where a neighbour is
+ * missing, they can only fail where the body has a match (never hold
+ * where it has none), and such a match lies inside the stretch of its
+ * own literal, which overlapping stretches are joined to. The outcome is
+ * the same as matching the whole body; reading is a fraction of it. */
+
+static int compare_hits(gconstpointer a, gconstpointer b)
+{
+	const struct body_hit *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+/* Start of the stretch holding byte AT: the line break before its line. */
+static size_t stretch_start(const GString *body, size_t at)
+{
+	const char *nl = at > 0 ? memrchr(body->str, '\n', at) : NULL;
+
+	return nl ? (size_t)(nl - body->str) : 0;
+}
+
+/* End of the stretch holding the bytes before END: after the line break
+ * that ends the line of byte END (if END is inside the body). */
+static size_t stretch_end(const GString *body, size_t end)
+{
+	const char *nl = end < body->len ? memchr(body->str + end, '\n', body->len - end) : NULL;
+
+	return nl ? (size_t)(nl - body->str) + 1 : body->len;
+}
+
+/* Bytes [FROM, TO) of the body, converted to characters for TRE (the
+ * stretch begins and ends between characters). */
+static bool stretch_matches(const GString *body, const regex_t *re, size_t from, size_t to)
+{
+	int eflags = (from > 0 ? REG_NOTBOL : 0) | (to < body->len ? REG_NOTEOL : 0);
+	glong n;
+	gunichar *wide = g_utf8_to_ucs4_fast(body->str + from, (glong)(to - from), &n);
+	bool matches = tre_regwnexec(re, (const wchar_t *)wide, (size_t)n, 0, NULL, eflags) == REG_OK;
+
+	g_free(wide);
+	return matches;
+}
+
+/* Whether RE, U's regex on the body, matches: 1 or 0, decided on the
+ * stretches around U's literals; -1 if it cannot be decided so (then
+ * the whole body is matched). The body must widen (body_widens()). */
+static int body_windows_match(struct evaluation *ev, struct unit *u, const regex_t *re)
+{
+	const GString *body = ev->msg->body;
+	GArray *mine;
+	size_t margin, from = 0, to = 0;
+	int result = -1;
+
+	if (!u->extent_known) {
+		us_regex_extent(u->key.regex, (u->key.cflags & REG_NEWLINE) != 0, &u->extent);
+		u->extent_known = true;
+	}
+	if ((u->extent.newline && u->extent.max_chars == US_EXTENT_UNBOUNDED) || ev->body_hits == NULL)
+		return -1;
+	margin = !u->extent.newline ? 0 : 4 * (size_t)u->extent.max_chars;
+	mine = g_array_new(FALSE, FALSE, sizeof(struct body_hit));
+	for (guint i = 0; i < ev->body_hits->len; i++) {
+		const struct body_hit *h = &g_array_index(ev->body_hits, struct body_hit, i);
+		if (h->unit != u->id)
+			continue;
+		if (h->at == G_MAXUINT32)
+			goto out;	/* not where a 32-bit offset reaches */
+		g_array_append_vals(mine, h, 1);
+	}
+	if (mine->len == 0)
+		goto out;
+	g_array_sort(mine, compare_hits);
+	ev->rs->windowed++;
+	result = 0;
+	for (guint i = 0; i < mine->len && result == 0; i++) {
+		const struct body_hit *h = &g_array_index(mine, struct body_hit, i);
+		size_t end = (size_t)h->at + h->len;
+		size_t s = stretch_start(body, h->at > margin ? h->at - margin : 0);
+		size_t e = stretch_end(body, body->len - end > margin ? end + margin : body->len);
+		if (i > 0 && s <= to) {
+			to = MAX(to, e);	/* overlaps: join */
+			continue;
+		}
+		if (i > 0 && stretch_matches(body, re, from, to))
+			result = 1;
+		from = s;
+		to = e;
+	}
+	if (result == 0 && stretch_matches(body, re, from, to))
+		result = 1;
+out:
+	g_array_unref(mine);
+	return result;
+}
+
 /* Whether RE matches some value of K's field (the sender being known). */
-static bool field_matches(struct evaluation *ev, const struct key *k, const regex_t *re)
+static bool field_matches(struct evaluation *ev, struct unit *u, const regex_t *re)
 {
 	const struct us_message *msg = ev->msg;
+	const struct key *k = &u->key;
 	const gunichar *wide;
+	int windowed;
 
 	switch (k->field) {
 	case FIELD_BODY:
-		if ((wide = wide_body(ev)) != NULL)
-			return tre_regwnexec(re, (const wchar_t *)wide, (size_t)ev->wide_len, 0, NULL, 0) == REG_OK;
-		return regex_matches(re, msg->body->str, msg->body->len);
+		if (!body_widens(ev))
+			return regex_matches(re, msg->body->str, msg->body->len);
+		if ((windowed = body_windows_match(ev, u, re)) >= 0)
+			return windowed;
+		wide = wide_body(ev);
+		return tre_regwnexec(re, (const wchar_t *)wide, (size_t)ev->wide_len, 0, NULL, 0) == REG_OK;
 	case FIELD_SENDER:
 		return regex_matches(re, msg->envelope_sender, strlen(msg->envelope_sender));
 	case FIELD_PARTS:
@@ -1883,7 +2080,7 @@ static enum decision unit_decide(struct evaluation *ev, struct unit *u, const ch
 		/* A plain regex engine: no prefilter, no shortcut, no split. */
 		if ((re = unit_compile(ev->rs, u, reason)) == NULL)
 			return BROKEN;
-		m = field_matches(ev, &u->key, re) ? MATCH : NO_MATCH;
+		m = field_matches(ev, u, re) ? MATCH : NO_MATCH;
 	} else if (!u->found) {
 		m = NO_MATCH;		/* no literal, no match */
 	} else if (u->exact) {
@@ -1908,7 +2105,7 @@ static enum decision unit_decide(struct evaluation *ev, struct unit *u, const ch
 	} else {
 		if ((re = unit_compile(ev->rs, u, reason)) == NULL)
 			return BROKEN;
-		m = field_matches(ev, &u->key, re) ? MATCH : NO_MATCH;
+		m = field_matches(ev, u, re) ? MATCH : NO_MATCH;
 	}
 	u->match = m;
 	return (enum decision)m;
@@ -2047,6 +2244,7 @@ bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
 			/* A damaged cache: start again from the rule files. */
 			g_array_set_size(hits, hits_before);
 			g_clear_error(error);
+			evaluation_clear(&ev);
 			if (!reload(rs, error))
 				return false;
 			return us_ruleset_evaluate(rs, msg, hits, ex, error);
@@ -2059,6 +2257,6 @@ bool us_ruleset_evaluate(struct us_ruleset *rs, const struct us_message *msg,
 	if (ok)
 		us_explain(ex, "rules: %u loaded, %u candidates after the literal scan, %u fired",
 			   rs->rules->len, candidates, fired);
-	g_free(ev.wide_body);
+	evaluation_clear(&ev);
 	return ok;
 }

@@ -17,6 +17,10 @@ void us_ruleset_set_reference(struct us_ruleset *rs, bool reference);
  * alternatives, failures included; each at most once). */
 unsigned us_ruleset_compilations(const struct us_ruleset *rs);
 
+/* How many body regex matches of RS were decided on the stretches
+ * around their literals (rules.c, "Windows") rather than on the body. */
+unsigned us_ruleset_windowed(const struct us_ruleset *rs);
+
 /* Whether RS was loaded from a rule cache (rulecache.h) rather than by
  * parsing its files. */
 bool us_ruleset_cached(const struct us_ruleset *rs);

@@ -615,6 +615,84 @@ static void reference_equivalence(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Windows: body regexes with bounded matches are matched only on the
+ * stretches around their literals. Rules of each kind of extent, with
+ * the anchors and assertions that see a stretch's ends, on random
+ * multi-line bodies, against a plain regex engine. */
+
+static const char window_rules[] =
+	"rule one-line\n kind dsn\n describe d\n"
+	"    body =~ /^[[:blank:]]*(this is the mail system|your message could not) at/im\n"
+	"rule bounded\n kind dsn\n describe d\n"
+	"    body =~ /delivery[^.]{0,12}failed/i\n"
+	"rule line-start-run\n kind autoreply\n describe d\n"
+	"    body =~ /^[^>]*(i am out of (the )?office|away until)/im\n"
+	"rule spaces\n kind autoreply\n describe d\n"
+	"    body =~ /\\<out\\>[[:space:]]{1,3}of\\b/i\n"
+	"rule line-end\n kind virus\n describe d\n"
+	"    body =~ /failed$/m\n"
+	"rule text-start\n kind virus\n describe d\n"
+	"    body =~ /^failed/\n"
+	"rule text-end\n kind virus\n describe d\n"
+	"    body =~ /failed$/\n"
+	"rule words\n kind feedback\n describe d\n"
+	"    body =~ /\\bcat\\b|\\<dog\\>/i\n"
+	"rule characters\n kind feedback\n describe d\n"
+	"    body =~ /caf. au (lait|th.)/\n"
+	"rule unbounded\n kind challenge\n describe d\n"
+	"    body =~ /delivery.*failed/\n"
+	"rule unbounded-line\n kind challenge\n describe d\n"
+	"    body =~ /delivery.*has failed/m\n"
+	"rule split-run\n kind challenge\n describe d\n"
+	"    body =~ /^[^>]*(this message (was|is) (undeliverable|delayed) because|we (could|can) not (deliver|reach) (the|your) (message|mailbox) to|i am away from (my|the) (desk|office) until (monday|next week))/im\n";
+
+static struct us_message *random_window_message(GRand *rng)
+{
+	static const char *const pieces[] = {
+		"delivery", " has ", "failed", "Failed", ".", "\n", "\n", "\n", "> ", "  ", "\t",
+		"this is the mail system", "Your message could not", " at ", "I am out of the office",
+		"I am out of office", "away until", "out", " ", "of", "\n\n", "cat", "concat", "dog",
+		"dogs", "caf\xc3\xa9", "cafe", " au lait", " au th\xc3\xa9", "x",
+		"this message was undeliverable because", "we could not deliver your message to",
+		"I am away from my desk until monday", "> we can not reach the mailbox to",
+	};
+	struct us_message *msg = us_message_new();
+
+	for (int i = g_rand_int_range(rng, 0, 40); i > 0; i--)
+		append_cased(msg->body, rng, PICK(rng, pieces));
+	if (g_rand_int_range(rng, 0, 20) == 0)
+		g_string_append(msg->body, "\xff invalid UTF-8: the whole body then");
+	return msg;
+}
+
+static void windows_equivalence(void)
+{
+	struct us_ruleset *fast = rules_from(window_rules);
+	struct us_ruleset *reference = rules_from(window_rules);
+	GRand *rng = g_rand_new_with_seed(2026);
+	unsigned differ = 0, fired = 0;
+
+	us_ruleset_set_reference(reference, true);
+	is_int(us_ruleset_count(fast), 12, "window rules loaded");
+	for (int round = 0; round < 4000; round++) {
+		struct us_message *msg = random_window_message(rng);
+		char *a = fire(fast, msg), *b = fire(reference, msg);
+		if (strcmp(a, b) != 0 && differ++ < 5)
+			printf("# differ on '%s':\n#   '%s' vs reference '%s'\n", msg->body->str, a, b);
+		fired += *b != '\0';
+		g_free(a);
+		g_free(b);
+		us_message_free(msg);
+	}
+	printf("# %u body matches decided on stretches\n", us_ruleset_windowed(fast));
+	ok(fired > 2000 && us_ruleset_windowed(fast) > 2000, "many rules fire, many on stretches");
+	is_int(differ, 0, "stretches decide as the whole body does");
+	g_rand_free(rng);
+	us_ruleset_free(fast);
+	us_ruleset_free(reference);
+}
+
+/* ------------------------------------------------------------------ */
 /* The rule cache (rulecache.h): never needed, never wrong. */
 
 static struct us_ruleset *load(const char *dir)
@@ -977,6 +1055,7 @@ int main(void)
 	no_literal();
 	explain_lines();
 	reference_equivalence();
+	windows_equivalence();
 	cache_equivalence();
 	cache_fallbacks();
 	compile_counts();

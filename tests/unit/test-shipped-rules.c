@@ -3,6 +3,7 @@
  * message exactly as a plain regex engine would.
  * Run from the project root (tests/run does), or with TOP set. */
 #include <locale.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include "mime.h"
@@ -32,11 +33,9 @@ static struct us_ruleset *load(bool reference)
 	return rs;
 }
 
-/* The names of the rules that fire on MSG, space separated; *COMPILED
- * (if not NULL) gets the number of regexes compiled for it. */
-static char *fired(const struct us_message *msg, bool reference, unsigned *compiled)
+/* The names of the rules of RS that fire on MSG, space separated. */
+static char *rule_names(struct us_ruleset *rs, const struct us_message *msg)
 {
-	struct us_ruleset *rs = load(reference);
 	GArray *hits = g_array_new(FALSE, FALSE, sizeof(struct us_hit));
 	GString *names = g_string_new("");
 	GError *error = NULL;
@@ -47,11 +46,21 @@ static char *fired(const struct us_message *msg, bool reference, unsigned *compi
 	}
 	for (guint i = 0; i < hits->len; i++)
 		g_string_append_printf(names, "%s%s", i ? " " : "", g_array_index(hits, struct us_hit, i).name);
+	g_array_unref(hits);
+	return g_string_free(names, FALSE);
+}
+
+/* The same with a fresh load of the shipped rules; *COMPILED (if not
+ * NULL) gets the number of regexes compiled for it. */
+static char *fired(const struct us_message *msg, bool reference, unsigned *compiled)
+{
+	struct us_ruleset *rs = load(reference);
+	char *names = rule_names(rs, msg);
+
 	if (compiled != NULL)
 		*compiled = us_ruleset_compilations(rs);
-	g_array_unref(hits);
 	us_ruleset_free(rs);
-	return g_string_free(names, FALSE);
+	return names;
 }
 
 static struct us_message *parse(const char *text)
@@ -142,6 +151,63 @@ static const char *const bounce_mail =
 	"This is the mail system at host mx.example.com.\n\n"
 	"<bob@example.com>: host mx.example.com said: 550 5.1.1 User unknown\n";
 
+/* The whole corpus (../shared/corpus, or $CORPUS), or every STEP-th
+ * message of it ($UNSCATTER_CORPUS_STEP; 1 by default, 4 under the
+ * sanitizers, $SANITIZE, where it takes minutes): the prefiltered engine,
+ * with its literal scan, splits and windows, fires the same rules as a
+ * plain one on every real message. */
+static void corpus_agrees(void)
+{
+	const char *dir = g_getenv("CORPUS");
+	char *corpus = dir && *dir ? g_strdup(dir) : g_build_filename(top(), "..", "shared", "corpus", NULL);
+	char *labels = g_build_filename(corpus, "labels.tsv", NULL);
+	const char *step_env = g_getenv("UNSCATTER_CORPUS_STEP");
+	const char *sanitize = g_getenv("SANITIZE");
+	int step = step_env && atoi(step_env) > 0 ? atoi(step_env) : sanitize && *sanitize ? 4 : 1;
+	struct us_ruleset *fast = load(false), *plain = load(true);
+	unsigned messages = 0, differ = 0, firing = 0;
+	char *text = NULL, **lines;
+
+	if (!g_file_get_contents(labels, &text, NULL, NULL)) {
+		bool strict = g_getenv("UNSCATTER_NO_SKIP") != NULL;
+		printf("# no corpus at %s\n", corpus);
+		ok(!strict, "corpus: skipped (no corpus; UNSCATTER_NO_SKIP makes this fail)");
+		goto out;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (int i = 0; lines[i]; i++) {
+		char *tab = strchr(lines[i], '\t'), *path, *data;
+		gsize len;
+		if (lines[i][0] == '#' || tab == NULL || i % step != 0)
+			continue;
+		path = g_build_filename(corpus, (*tab = '\0', lines[i]), NULL);
+		if (g_file_get_contents(path, &data, &len, NULL)) {
+			struct us_message *msg = us_mime_parse(data, len);
+			char *a = rule_names(fast, msg), *b = rule_names(plain, msg);
+			messages++;
+			firing += *b != '\0';
+			if (strcmp(a, b) != 0 && differ++ < 5)
+				printf("# %s: '%s', plain engine '%s'\n", lines[i], a, b);
+			g_free(a);
+			g_free(b);
+			us_message_free(msg);
+			g_free(data);
+		}
+		g_free(path);
+	}
+	g_strfreev(lines);
+	printf("# %u corpus messages, %u with rules firing; %u body matches on stretches\n", messages,
+	       firing, us_ruleset_windowed(fast));
+	ok(messages > 0 && firing > 0, "corpus messages read, rules fire");
+	is_int(differ, 0, "corpus: prefiltered engine agrees with a plain one on every message");
+out:
+	g_free(text);
+	us_ruleset_free(fast);
+	us_ruleset_free(plain);
+	g_free(labels);
+	g_free(corpus);
+}
+
 int main(void)
 {
 	setlocale(LC_CTYPE, "C.UTF-8");
@@ -161,6 +227,7 @@ int main(void)
 	same("mailing-list post", list_mail);
 	same("vacation reply", vacation_mail);
 	same("Postfix bounce", bounce_mail);
+	corpus_agrees();
 
 	us_mime_shutdown();
 	return tap_done();
