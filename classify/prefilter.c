@@ -962,6 +962,8 @@ struct extent_reader {
 	bool multiline;		/* REG_NEWLINE */
 	unsigned depth;
 	bool unknown;		/* met something it does not know */
+	bool class_bound;	/* met a character class under a bound */
+	bool open_bound;	/* met "{,N}" */
 };
 
 static guint extent_add(guint a, guint b)
@@ -1122,6 +1124,7 @@ static void extent_piece(struct extent_reader *er, struct extent *out, bool *sin
 			/* TRE does not read "{,N}" as "{0,N}": no bound. */
 			if (er->p + 1 < er->end && er->p[1] == ',') {
 				er->unknown = true;
+				er->open_bound = true;
 				return;
 			}
 			if (!parse_bound(&ps, &min, &max, &unbounded)) {
@@ -1131,6 +1134,7 @@ static void extent_piece(struct extent_reader *er, struct extent *out, bool *sin
 			er->p = ps.p;
 			/* TRE's copies for the bound lose their classes. */
 			out->newline = out->newline || out->classes;
+			er->class_bound = er->class_bound || out->classes;
 		} else {
 			er->p++;
 			unbounded = q != '?';
@@ -1178,11 +1182,13 @@ static void extent_alternation(struct extent_reader *er, struct extent *out)
 void us_regex_extent(const char *re, bool multiline, struct us_regex_extent *out)
 {
 	const char *end = re + strlen(re);
-	struct extent_reader er = { re, end, multiline, 0, false };
+	struct extent_reader er = { re, end, multiline, 0, false, false, false };
 	struct extent whole;
 
-	*out = (struct us_regex_extent){ US_EXTENT_UNBOUNDED, true, false };
+	*out = (struct us_regex_extent){ US_EXTENT_UNBOUNDED, true, false, false, false };
 	extent_alternation(&er, &whole);
+	out->class_bound = er.class_bound;
+	out->open_bound = er.open_bound;
 	if (er.unknown || er.p != end)
 		return;
 	out->max_chars = whole.max;
@@ -1193,7 +1199,7 @@ void us_regex_extent(const char *re, bool multiline, struct us_regex_extent *out
 	 * last line start before REST begins, since a tail of a run of C is
 	 * a run of C; so REST's bound tells how far back a match can start. */
 	if (whole.max == US_EXTENT_UNBOUNDED && multiline && re[0] == '^') {
-		struct extent_reader r = { re + 1, end, multiline, 0, false };
+		struct extent_reader r = { re + 1, end, multiline, 0, false, false, false };
 		struct extent head, rest;
 		bool single_star = false;
 

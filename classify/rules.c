@@ -1611,6 +1611,19 @@ static const char *lint_unit(struct us_ruleset *rs, struct unit *u)
 	return NULL;
 }
 
+const char *us_rules_regex_pitfall(const char *re)
+{
+	struct us_regex_extent e;
+
+	us_regex_extent(re, false, &e);
+	if (e.class_bound)
+		return "a character class under a bound ({m}, {m,n}, {m,}) matches any character "
+		       "in TRE 0.8 (write a range such as [0-9]{3}, or repeat the class)";
+	if (e.open_bound)
+		return "TRE 0.8 does not read {,n} as {0,n}: write the 0";
+	return NULL;
+}
+
 unsigned us_ruleset_lint(struct us_ruleset *rs, GPtrArray *problems)
 {
 	unsigned count = 0;
@@ -1627,6 +1640,8 @@ unsigned us_ruleset_lint(struct us_ruleset *rs, GPtrArray *problems)
 		for (guint j = 0; j < r->conditions->len; j++) {
 			const struct condition *c = g_ptr_array_index(r->conditions, j);
 			const char *reason = lint_unit(rs, c->unit);
+			if (reason == NULL)
+				reason = us_rules_regex_pitfall(c->unit->key.regex);
 			if (reason != NULL) {
 				g_ptr_array_add(problems, bad_regex(c, reason));
 				count++;

@@ -63,6 +63,13 @@ struct us_regex_extent {
 	 * bound: a match can be taken to start at the last line start
 	 * at most MAX_CHARS characters before any literal it contains. */
 	bool line_start_run;
+	/* A character class under a bound ("[[:digit:]]{3}", "\\w{2,}"):
+	 * TRE 0.8 drops the class from the copies it makes for the bound,
+	 * which then match any character. Said even when the rest is
+	 * unknown, as far as the reading got. */
+	bool class_bound;
+	/* A "{,N}", which TRE does not read as "{0,N}". */
+	bool open_bound;
 };
 
 /* Works out RE's extent, read as TRE reads a POSIX extended regex,

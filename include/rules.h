@@ -68,6 +68,11 @@ size_t us_ruleset_count(const struct us_ruleset *rs);
  * g_free as free function) and returns how many it appended. */
 unsigned us_ruleset_lint(struct us_ruleset *rs, GPtrArray *problems);
 
+/* What in regex RE (valid to TRE) does not do what it says, as a static
+ * message, or NULL: a character class under a bound, which TRE 0.8
+ * matches as any character, or "{,n}". Linting reports it as a problem. */
+const char *us_rules_regex_pitfall(const char *re);
+
 /* Evaluate every rule against MSG and append a struct us_hit to HITS (a
  * GArray of struct us_hit) for each rule that fires, in file order.
  * Regexes are compiled on first use. Returns false and sets ERROR

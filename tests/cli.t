@@ -1,7 +1,7 @@
 #!/bin/sh
 # cli.t - the command line: options, modes, exit codes, failures that must defer.
 . "$TOP/tests/lib.sh"
-plan 49
+plan 51
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
@@ -31,6 +31,14 @@ is "$st" 78 "bad rule file: exit 78"
 case $err in "$TMP/badrules/x.rules:4: "*) pass "bad rule named with file and line";; *) fail "bad rule named: $err";; esac
 u --lint-rules "$RULES" >/dev/null; is "$?" 0 "--lint-rules on the shipped rules"
 u --lint-rules "$TMP/badrules" 2>/dev/null; is "$?" 78 "--lint-rules on a broken file: exit 78"
+# TRE 0.8 matches "[[:digit:]]{3}" like "...": lint says so.
+mkdir "$TMP/pitfall"
+printf 'rule code\n    kind dsn\n    describe x\n    body =~ /status [[:digit:]]{3}/\n' >"$TMP/pitfall/x.rules"
+err=$(u --lint-rules "$TMP/pitfall" 2>&1); st=$?
+case $st:$err in "78:$TMP/pitfall/x.rules:4: bad regex: a character class under a bound"*) pass "--lint-rules: a class under a bound, FILE:LINE, exit 78";; *) fail "class under a bound: $st:$err";; esac
+printf 'rule code\n    kind dsn\n    describe x\n    body =~ /status x{,3}/\n' >"$TMP/pitfall/x.rules"
+err=$(u --lint-rules "$TMP/pitfall" 2>&1); st=$?
+is "$st:$err" "78:$TMP/pitfall/x.rules:4: bad regex: TRE 0.8 does not read {,n} as {0,n}: write the 0" "--lint-rules: {,n}"
 
 # --- exit-code mode ---------------------------------------------------------
 u -c "$CONF" <"$S/backscatter-dsn.eml"; is "$?" 0 "backscatter DSN: exit 0"
