@@ -99,6 +99,10 @@ struct parser {
 	 * (back-references, flag groups, bounds TRE reads its own way), so
 	 * the regex is not split into alternatives. */
 	bool unsplittable;
+	/* A non-ASCII character is literal text, its bytes: the regex is
+	 * matched with case (no REG_ICASE, no "(?" flag group), so TRE
+	 * matches exactly those bytes, which the scan compares as they are. */
+	bool bytes_literal;
 	/* Split points, recorded only when asked for (TOP_BARS not NULL). */
 	GArray *top_bars;	/* const char *: the '|'s of the top level */
 	GArray *group_bars;	/* const char *: those of the top-level groups */
@@ -581,10 +585,15 @@ static void parse_atom(struct parser *ps, struct info *out)
 	ps->p++;
 	if (c >= 0x80) {
 		/* Non-ASCII: its case variants differ in bytes, so it cannot
-		 * be part of a case-insensitive byte literal. */
-		ps->approximate = true;
+		 * be part of a case-insensitive byte literal; matched with
+		 * case, it is its bytes. */
+		const char *start = ps->p - 1;
 		while (ps->p < ps->end && ((unsigned char)*ps->p & 0xC0) == 0x80)
 			ps->p++;
+		if (ps->bytes_literal)
+			out->exact = set_of(ps, start, (size_t)(ps->p - start));
+		else
+			ps->approximate = true;
 		return;
 	}
 	/* Take the whole run of plain characters as one atom (it is cheaper
@@ -883,6 +892,7 @@ bool us_regex_analyse(const char *re, bool icase, GPtrArray *out, GStringChunk *
 	ps.members_size = LOCAL_MEMBERS;
 	ps.branches = ps.local_branches;
 	ps.branches_size = LOCAL_BRANCHES;
+	ps.bytes_literal = !icase && strstr(re, "(?") == NULL;
 	if (parts) {
 		ps.top_bars = g_array_new(FALSE, FALSE, sizeof(const char *));
 		ps.group_bars = g_array_new(FALSE, FALSE, sizeof(const char *));
@@ -929,7 +939,8 @@ bool us_regex_analyse(const char *re, bool icase, GPtrArray *out, GStringChunk *
 
 bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_error)
 {
-	return us_regex_analyse(re, false, out, NULL, NULL, NULL, syntax_error);
+	/* As for REG_ICASE: literals good for either case flag. */
+	return us_regex_analyse(re, true, out, NULL, NULL, NULL, syntax_error);
 }
 
 /* ------------------------------------------------------------------ */

@@ -14,7 +14,7 @@
 #include <glib.h>
 
 /* Append to OUT (GPtrArray of g_free'd char *) a set of literals at least
- * one of which every match of RE must contain. Returns false (OUT left
+ * one of which every match of RE must contain, whatever its case flag. Returns false (OUT left
  * empty) when no useful set exists (a literal shorter than 3 bytes, an
  * optional branch, ...): the regex must then always be tried. Returns
  * false and sets *SYNTAX_ERROR (static string) when RE is clearly
@@ -34,10 +34,12 @@ bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_err
  * case; then the scan alone decides, and RE need not be compiled. That
  * is claimed only when RE is plain text: literal characters (escaped
  * ASCII punctuation included), groups and '|', but no anchor, bracket,
- * dot, quantifier, other escape, non-ASCII character or "(?" group; and
- * either ICASE is true or the literals have no letter. Texts must be
- * valid UTF-8 (so that an ASCII byte is always an ASCII character), as
- * TRE sees them in a UTF-8 locale.
+ * dot, quantifier, other escape or "(?" group; and either ICASE is true
+ * or the literals have no letter. Non-ASCII characters are literal text
+ * only when ICASE is false (their case variants differ in bytes); with
+ * ICASE they break the literals. Texts must be valid UTF-8 (so that an
+ * ASCII byte is always an ASCII character, and a character's bytes are
+ * found only where it is), as TRE sees them in a UTF-8 locale.
  *
  * If PARTS is not NULL and the set is not exact, appends to PARTS
  * (g_free'd char *) regexes P1, ..., Pn (n >= 2) such that a text

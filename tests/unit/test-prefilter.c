@@ -141,7 +141,13 @@ static void exactness_detection(void)
 	is_str(exactness("foo\\nbarbaz", true), "inexact", "\\n, an escaped letter");
 	is_str(exactness("\\x41bcdef", true), "inexact", "\\xHH");
 	is_str(exactness("(abc)\\1def", true), "inexact", "back-reference");
-	is_str(exactness("caf\xc3\xa9 au lait", true), "inexact", "non-ASCII");
+	is_str(exactness("caf\xc3\xa9 au lait", true), "inexact", "non-ASCII with i");
+	/* Matched with case, non-ASCII text is its bytes. */
+	is_str(exactness("\xe9\x85\x8d\xe4\xbf\xa1\xe3\x82\xa8\xe3\x83\xa9\xe3\x83\xbc|\xe4\xb8\x8d\xe9\x81\x94", false),
+	       "exact", "CJK alternation without i");
+	is_str(exactness("\xd0\x9e\xd1\x82\xd0\xbf\xd1\x83\xd1\x81\xd0\xba", false), "exact",
+	       "Cyrillic without i: the scan compares its bytes as they are");
+	is_str(exactness("(?i)\xd0\x9e\xd1\x82\xd0\xbf", false), "none", "non-ASCII after a flag group: no literal");
 	is_str(exactness("(?i)hello", true), "inexact", "flag group");
 	is_str(exactness("(?-i:hello) world", true), "inexact", "flag group with a body");
 	is_str(exactness("*abcd", true), "inexact", "leading quantifier");
@@ -199,7 +205,8 @@ static void splitting(void)
  * exactly when it matches one of its parts. */
 static void random_regex(GRand *rng, GString *re, int depth)
 {
-	static const char *const words[] = { "ab", "ba", "aB", "abc", "b-a", "a.b", "a b", "AbA", "bbb" };
+	static const char *const words[] = { "ab", "ba", "aB", "abc", "b-a", "a.b", "a b", "AbA", "bbb",
+					     "\xc3\xa9", "\xc3\x89t\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac" };
 	static const char *const specials[] = { ".", "[ab]", "[[:space:]]", "^", "$", "\\.", "\\b" };
 	int pieces = g_rand_int_range(rng, 1, 4);
 
@@ -251,7 +258,8 @@ static bool contains_literal(const GPtrArray *lits, const char *text)
 
 static void against_tre(void)
 {
-	static const char *const units[] = { "a", "b", "A", "B", " ", ".", "-", "\n", "\xc3\xa9", "ab", "ba" };
+	static const char *const units[] = { "a", "b", "A", "B", " ", ".", "-", "\n", "\xc3\xa9", "ab", "ba",
+					     "\xc3\x89", "t", "\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5" };
 	GRand *rng = g_rand_new_with_seed(4242);
 	unsigned checked = 0, exact_seen = 0, split_seen = 0;
 	unsigned unsound = 0, wrong_exact = 0, wrong_split = 0;
