@@ -30,9 +30,10 @@ override LDFLAGS := -Wl,--as-needed $(LDFLAGS)
 # GMime, GLib and their own dependencies cost about 1 ms of dynamic linking
 # per run (20 shared objects, thousands of symbol relocations). LINK=static
 # (the default) links the archives Debian's -dev packages ship for the
-# libraries of STATIC_LIBS, and the rest (libmount and what it needs:
-# Debian ships no libmount.a) dynamically; a library without its archive
-# stays dynamic too.
+# libraries of STATIC_LIBS, and the rest dynamically: a library without
+# its archive, and libmount and what it needs (Debian ships no libmount.a),
+# though classify/nogio.c keeps those out of the link, so that only libc
+# is loaded.
 # LINK=dynamic links every library dynamically.
 LINK ?= static
 STATIC_LIBS = gmime-3.0 gio-2.0 gobject-2.0 gmodule-2.0 glib-2.0 pcre2-8 ffi tre cdb \
@@ -60,6 +61,10 @@ MODULES = verdict explain message input mime quote prefilter rulecache rules rel
 	batv lists recipient storm harvest \
 	provenance detect reasons bounce classify output \
 	mbox walk scanout refile scan
+ifeq ($(LINK)$(strip $(DYNAMIC_MISSING)),static)
+# Keeps libmount and what it needs out of the link (classify/nogio.c).
+MODULES += nogio
+endif
 OBJS = $(MODULES:%=$(BUILD)/%.o)
 HEADERS = $(wildcard include/*.h)
 
