@@ -675,9 +675,12 @@ static void parse_quantifiers(struct parser *ps, struct info *in)
 		unsigned min = 0, max = 0;
 		bool unbounded = false;
 
-		/* Even "?" and "{1}" count: exact sets are claimed only for
-		 * plain text, where the claim is easy to check. */
-		ps->approximate = true;
+		/* A "?" keeps the language finite and known (the exact set
+		 * gains ""); any other quantifier, even "{1}", makes the
+		 * regex inexact: exact sets are claimed only where the claim
+		 * is easy to check. */
+		if (q != '?')
+			ps->approximate = true;
 		if (q == '{') {
 			if (!parse_bound(ps, &min, &max, &unbounded)) {
 				skip_brace(ps);

@@ -33,8 +33,9 @@ bool us_literals_extract(const char *re, GPtrArray *out, const char **syntax_err
  * if it contains one of the literals, compared without regard to ASCII
  * case; then the scan alone decides, and RE need not be compiled. That
  * is claimed only when RE is plain text: literal characters (escaped
- * ASCII punctuation included), groups and '|', but no anchor, bracket,
- * dot, quantifier, other escape or "(?" group; and either ICASE is true
+ * ASCII punctuation included), groups, '|' and '?', but no anchor,
+ * bracket, dot, other quantifier, other escape or "(?" group (a finite
+ * language, whose strings are the literals); and either ICASE is true
  * or the literals have no letter. Non-ASCII characters are literal text
  * only when ICASE is false (their case variants differ in bytes); with
  * ICASE they break the literals. Texts must be valid UTF-8 (so that an

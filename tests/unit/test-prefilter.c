@@ -131,7 +131,9 @@ static void exactness_detection(void)
 	is_str(exactness("[Mm]ailer-daemon", true), "inexact", "bracket, even a case pair");
 	is_str(exactness("abc[.]def", true), "inexact", "bracket, even one character");
 	is_str(exactness("mailer.daemon", true), "inexact", "dot");
-	is_str(exactness("mailers?", true), "inexact", "?");
+	is_str(exactness("mailers?", true), "exact", "?: a finite language");
+	is_str(exactness("(mailbox|user) (is )?not found", true), "exact", "an optional group");
+	is_str(exactness("(abc)??def", true), "exact", "?? (as few as possible) too");
 	is_str(exactness("mail(er)*-daemon", true), "inexact", "*");
 	is_str(exactness("mailer+-daemon", true), "inexact", "+");
 	is_str(exactness("(abc){1}def", true), "inexact", "{1}");
@@ -245,6 +247,7 @@ static bool tre_matches(const regex_t *re, const char *text)
 	return tre_regexec(re, text, 0, NULL, 0) == REG_OK;
 }
 
+
 static bool contains_literal(const GPtrArray *lits, const char *text)
 {
 	for (guint i = 0; i < lits->len; i++) {
@@ -254,6 +257,64 @@ static bool contains_literal(const GPtrArray *lits, const char *text)
 				return true;
 	}
 	return false;
+}
+
+/* Plain text with groups, "|" and "?" only, over a tiny alphabet: every
+ * regex the analyser calls exact matches a random text exactly when one
+ * of its literals occurs (TRE decides). */
+static void plain_with_optional(GString *re, GRand *rng, int depth)
+{
+	static const char *const words[] = { "ab", "ba", "abb", "b", "a", "bab" };
+
+	for (int i = g_rand_int_range(rng, 1, 4); i > 0; i--) {
+		if (depth < 2 && g_rand_int_range(rng, 0, 3) == 0) {
+			g_string_append_c(re, '(');
+			plain_with_optional(re, rng, depth + 1);
+			g_string_append_c(re, '|');
+			plain_with_optional(re, rng, depth + 1);
+			g_string_append_c(re, ')');
+		} else {
+			g_string_append(re, words[g_rand_int_range(rng, 0, G_N_ELEMENTS(words))]);
+		}
+		if (g_rand_int_range(rng, 0, 3) == 0)
+			g_string_append(re, g_rand_int_range(rng, 0, 4) ? "?" : "??");
+	}
+}
+
+static void optional_exactness(void)
+{
+	GRand *rng = g_rand_new_with_seed(99);
+	unsigned exact_seen = 0, wrong = 0;
+
+	for (int round = 0; round < 1500; round++) {
+		GString *re = g_string_new(NULL);
+		GPtrArray *lits = g_ptr_array_new_with_free_func(g_free);
+		bool icase = g_rand_boolean(rng), exact = false;
+		regex_t compiled;
+
+		plain_with_optional(re, rng, 0);
+		us_regex_analyse(re->str, icase, lits, NULL, &exact, NULL, NULL);
+		if (exact && tre_regcomp(&compiled, re->str,
+					 REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0)) == REG_OK) {
+			exact_seen++;
+			for (int t = 0; t < 40; t++) {
+				char text[12];
+				int n = g_rand_int_range(rng, 0, (gint32)sizeof text);
+				for (int k = 0; k < n; k++)
+					text[k] = "abAB "[g_rand_int_range(rng, 0, icase ? 5 : 3)];
+				text[n] = '\0';
+				if (tre_matches(&compiled, text) != contains_literal(lits, text) && wrong++ < 3)
+					printf("# /%s/%s on '%s'\n", re->str, icase ? "i" : "", text);
+			}
+			tre_regfree(&compiled);
+		}
+		g_ptr_array_unref(lits);
+		g_string_free(re, TRUE);
+	}
+	printf("# %u exact regexes with optional parts\n", exact_seen);
+	ok(exact_seen > 300, "many plain regexes with \"?\" are exact");
+	is_int(wrong, 0, "each matches exactly when one of its literals occurs");
+	g_rand_free(rng);
 }
 
 static void against_tre(void)
@@ -738,6 +799,7 @@ int main(void)
 	exactness_detection();
 	splitting();
 	against_tre();
+	optional_exactness();
 	scanning();
 	random_agreement();
 	damaged_blobs();
