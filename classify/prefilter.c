@@ -16,6 +16,8 @@
 #define MIN_LITERAL 3
 /* Bounds that keep the cross products of alternations small. */
 #define MAX_EXACT 32
+/* A bracket of at most this many characters gives them as literals. */
+#define MAX_BRACKET 16
 #define MAX_REQUIRED 256
 /* Nesting deeper than this is refused rather than recursed into. */
 #define MAX_DEPTH 100
@@ -70,6 +72,10 @@ static const struct set no_set = { 0, 0, 0 };
 struct info {
 	struct set exact;
 	struct set required;
+	/* Repeated at least once ("X+", "X{2,3}"): X's exact set, with
+	 * which every match begins and ends, so that it still joins what
+	 * comes before it and what comes after it into literals. */
+	struct set ends;
 };
 
 /* A top-level group "(B1|...|Bn)" that the regex could be split at. */
@@ -308,12 +314,15 @@ static bool same_lengths(const struct parser *ps, struct set s)
 }
 
 /* Every concatenation of a member of A with one of B; no set if that
- * would exceed MAX_EXACT. */
+ * would exceed MAX_EXACT, or, for strings of at most three bytes (what
+ * brackets make: "[45][0-9][0-9]" is 200 of them), MAX_REQUIRED. */
 static struct set set_cross(struct parser *ps, struct set a, struct set b)
 {
 	struct set out = { ps->members_len, 0, a.shortest + b.shortest };
+	size_t n = (size_t)a.n * b.n;
 
-	if ((size_t)a.n * b.n > MAX_EXACT)
+	if (n > MAX_EXACT && (n > MAX_REQUIRED || a.shortest + b.shortest > MIN_LITERAL ||
+			      !same_lengths(ps, a) || !same_lengths(ps, b)))
 		return no_set;
 	/* The commonest case by far: the start of a concatenation. */
 	if (is_empty_string(ps, a))
@@ -385,13 +394,17 @@ static void fail(struct parser *ps, const char *message)
 static void parse_alternation(struct parser *ps, struct info *out);
 
 /* "[...]" starting at ps->p. Matches one character; if that character
- * is always the same ASCII letter (any case) or symbol, as in "[.]" or
- * "[Xx]", it is a literal (for the prefilter; it is not plain text). */
+ * is always one of a few ASCII characters (of either case: the literals
+ * are searched for without regard to it), as in "[45]", "[0-9]" or
+ * "[Xx]", those are its literals (for the prefilter; a bracket is never
+ * plain text). */
 static void parse_bracket(struct parser *ps, struct info *out)
 {
 	const char *p = ps->p + 1;
-	bool negated = false, simple = true;
-	char only = '\0';
+	bool negated = false, listable = true;
+	guint8 member[128] = { 0 };
+	unsigned count = 0;
+	int prev = -1;		/* the last single character, for a range */
 
 	ps->approximate = true;
 	if (p < ps->end && *p == '^') {
@@ -400,7 +413,8 @@ static void parse_bracket(struct parser *ps, struct info *out)
 	}
 	/* A "]" right after "[" or "[^" is an ordinary member. */
 	if (p < ps->end && *p == ']') {
-		only = ']';
+		prev = ']';
+		member[']'] = 1;
 		p++;
 	}
 	while (p < ps->end && *p != ']') {
@@ -411,17 +425,29 @@ static void parse_bracket(struct parser *ps, struct info *out)
 				fail(ps, "unbalanced [ (missing ])");
 				return;
 			}
-			simple = false;
+			listable = false;
+			prev = -1;
 			p = stop + 2;
 			continue;
 		}
 		unsigned char c = (unsigned char)*p;
-		if (c >= 0x80 || (*p == '-' && only != '\0' && p + 1 < ps->end && p[1] != ']'))
-			simple = false;	/* non-ASCII, or a range */
-		else if (only == '\0')
-			only = fold(*p);
-		else if (fold(*p) != only)
-			simple = false;
+		if (c >= 0x80) {
+			listable = false;
+			prev = -1;
+		} else if (c == '-' && prev >= 0 && p + 1 < ps->end && p[1] != ']') {
+			unsigned char last = (unsigned char)p[1];
+			if (last >= 0x80 || last < prev)
+				listable = false;	/* non-ASCII, or TRE's error */
+			else
+				for (int k = prev; k <= last; k++)
+					member[k] = 1;
+			prev = -1;
+			p += 2;
+			continue;
+		} else {
+			member[c] = 1;
+			prev = c;
+		}
 		p++;
 	}
 	if (p >= ps->end) {
@@ -429,8 +455,24 @@ static void parse_bracket(struct parser *ps, struct info *out)
 		return;
 	}
 	ps->p = p + 1;
-	if (simple && !negated && only != '\0')
-		out->exact = set_of(ps, &only, 1);
+	if (negated || !listable)
+		return;
+	/* Fold the letters, then list what is left, if it is little. */
+	for (int k = 'A'; k <= 'Z'; k++)
+		if (member[k]) {
+			member[k] = 0;
+			member[k + ('a' - 'A')] = 1;
+		}
+	for (int k = 0; k < 128; k++)
+		count += member[k];
+	if (count == 0 || count > MAX_BRACKET)
+		return;
+	out->exact = (struct set){ ps->members_len, count, 1 };
+	for (int k = 0; k < 128; k++)
+		if (member[k]) {
+			char ch = (char)k;
+			set_of(ps, &ch, 1);
+		}
 }
 
 /* "\X" at ps->p. Escaped ASCII punctuation stands for itself; escaped
@@ -519,7 +561,7 @@ static void parse_group(struct parser *ps, struct info *out)
 	if (ps->error)
 		return;
 	if (at_end(ps) || *ps->p != ')') {
-		*out = (struct info){ no_set, no_set };
+		*out = (struct info){ no_set, no_set, no_set };
 		fail(ps, "unbalanced ( (missing ))");
 		return;
 	}
@@ -654,6 +696,7 @@ static void skip_brace(struct parser *ps)
 static void make_optional(struct parser *ps, struct info *in, bool at_most_once)
 {
 	in->required = no_set;
+	in->ends = no_set;
 	if (in->exact.n != 0 && at_most_once)
 		in->exact = set_union(ps, in->exact, set_empty_string(ps), G_MAXUINT);
 	else
@@ -664,6 +707,8 @@ static void make_optional(struct parser *ps, struct info *in, bool at_most_once)
  * precedes and follows it no longer joins it into one literal. */
 static void make_repeated(struct info *in)
 {
+	if (in->exact.n)
+		in->ends = in->exact;
 	in->required = take_requirement(in);
 }
 
@@ -714,7 +759,7 @@ static void parse_concatenation(struct parser *ps, struct info *out)
 	bool all_exact = true;
 
 	while (!at_end(ps) && *ps->p != '|' && *ps->p != ')') {
-		struct info item = { no_set, no_set };
+		struct info item = { no_set, no_set, no_set };
 
 		if (is_quantifier(*ps->p)) {
 			/* A quantifier with nothing to repeat: TRE's reading
@@ -743,6 +788,15 @@ static void parse_concatenation(struct parser *ps, struct info *out)
 			continue;
 		}
 		all_exact = false;
+		if (item.ends.n) {
+			/* The first copy follows the run, the last one is
+			 * followed by what comes next. */
+			struct set first = set_cross(ps, run, item.ends);
+			keep_better(&best, first.n ? first : run);
+			run = item.ends;
+			keep_better(&best, take_requirement(&item));
+			continue;
+		}
 		keep_better(&best, run);
 		run = item.exact.n ? item.exact : set_empty_string(ps);
 		keep_better(&best, take_requirement(&item));
@@ -791,7 +845,7 @@ static void parse_alternation(struct parser *ps, struct info *out)
 	bool all_exact = true;
 
 	for (;;) {
-		struct info branch = { no_set, no_set };
+		struct info branch = { no_set, no_set, no_set };
 		parse_concatenation(ps, &branch);
 		if (ps->error)
 			break;
@@ -819,7 +873,7 @@ static void parse_alternation(struct parser *ps, struct info *out)
 	for (guint i = 0; i < n; i++)
 		branches[i].required = take_requirement(&branches[i]);
 	struct set both = union_of(ps, branches, n, MAX_REQUIRED);
-	*out = (struct info){ no_set, no_set };
+	*out = (struct info){ no_set, no_set, no_set };
 	if (all_exact && both.n != 0 && both.n <= MAX_EXACT)
 		out->exact = both;
 	else
@@ -880,7 +934,7 @@ bool us_regex_analyse(const char *re, bool icase, GPtrArray *out, GStringChunk *
 {
 	size_t len = strlen(re);
 	struct parser ps;
-	struct info top = { no_set, no_set };
+	struct info top = { no_set, no_set, no_set };
 	struct set required;
 	bool useful, is_exact = false;
 
@@ -1003,10 +1057,12 @@ static void extent_alternation(struct extent_reader *er, struct extent *out);
 static void extent_bracket(struct extent_reader *er, struct extent *out)
 {
 	const char *p = er->p + 1;
-	bool newline = false, classes = false;
+	bool negated = false, classes = false;
+	bool has_newline = false;	/* "\n" is surely a member */
+	bool backslash = false;		/* "[\n]": TRE reads it as two members, but */
 
 	if (p < er->end && *p == '^') {
-		newline = true;
+		negated = true;
 		p++;
 	}
 	if (p < er->end && *p == ']')
@@ -1018,18 +1074,20 @@ static void extent_bracket(struct extent_reader *er, struct extent *out)
 				break;
 			if ((stop - p == 7 && strncmp(p + 2, "space", 5) == 0) ||
 			    (stop - p == 7 && strncmp(p + 2, "cntrl", 5) == 0))
-				newline = true;
+				has_newline = true;
 			classes = true;
 			p = stop + 2;
 			continue;
 		}
 		if (*p == '[' && p + 1 < er->end && (p[1] == '=' || p[1] == '.'))
 			er->unknown = true;
-		if (*p == '\\' || *p == '\n')
-			newline = true;
+		if (*p == '\\')
+			backslash = true;
+		if (*p == '\n')
+			has_newline = true;
 		if (*p == '-' && p + 1 < er->end && p[1] != ']' && p > er->p + 1 &&
 		    (unsigned char)p[-1] <= '\n' && (unsigned char)p[1] >= '\n')
-			newline = true;
+			has_newline = true;
 		p++;
 	}
 	if (p >= er->end) {
@@ -1038,7 +1096,9 @@ static void extent_bracket(struct extent_reader *er, struct extent *out)
 		return;
 	}
 	er->p = p + 1;
-	*out = (struct extent){ 1, newline, true, classes };
+	/* A negated bracket leaves out "\n" only if it surely lists it
+	 * ("[^[:space:]]"); a plain one may match it if it might list it. */
+	*out = (struct extent){ 1, negated ? !has_newline : has_newline || backslash, true, classes };
 }
 
 static void extent_escape(struct extent_reader *er, struct extent *out)

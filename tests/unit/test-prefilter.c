@@ -43,22 +43,41 @@ static void extraction(void)
 	is_str(lits("a?b"), "-", "nothing of 3 bytes");
 	is_str(lits("mail(er)?-daemon"), "mail-daemon|mailer-daemon", "optional group gives both spellings");
 	is_str(lits("MAILER-DAEMON"), "mailer-daemon", "lower-cased");
+	/* A few characters in brackets are literals; many are not. */
+	is_str(lits("x[45]yz"), "x4yz|x5yz", "bracket of two characters");
+	is_str(lits("[Mm]ailer"), "mailer", "bracket of a letter in both cases");
+	is_str(lits("code [a-c]x1"), "code ax1|code bx1|code cx1", "a range");
+	is_str(lits("[a-z]bcd"), "bcd", "26 letters are too many");
+	is_str(lits("[[:digit:]]abc"), "abc", "a class is not listed");
+	/* Up to 256 literals of three bytes (status codes). */
+	is_int((int)strlen(lits("[45][0-9][0-9]")), 200 * 4 - 1, "[45][0-9][0-9]: 200 literals");
+	is_str(lits("[1-3][0-9][0-9][0-9]"), "-", "3000 are too many");
+	/* A repeated item still joins its neighbours. */
+	is_str(lits("ab+cd"), "bcd", "X+ ends with X");
+	is_str(lits("x(ab|cd){2,3}yz"), "abyz|cdyz", "X{2,3} begins and ends with X");
+	is_str(lits("[45]\\.[0-9]{1,3}x"), "4.0|4.1|4.2|4.3|4.4|4.5|4.6|4.7|4.8|4.9|5.0|5.1|5.2|5.3|5.4|5.5|5.6|5.7|5.8|5.9",
+	       "the first copy of [0-9]{1,3} follows what is before it");
+	is_str(lits("[0-9]{1,3}\\.xy"), "0.xy|1.xy|2.xy|3.xy|4.xy|5.xy|6.xy|7.xy|8.xy|9.xy",
+	       "the last copy is followed by what comes after it");
 	is_str(lits("foo|ba"), "-", "a short branch spoils the union");
 	is_str(lits("foo|bar|"), "-", "an empty branch spoils the union");
 	is_str(lits("(foo|bar)?baz"), "barbaz|baz|foobaz", "optional exact group still joins");
 	is_str(lits("x(foo)*quux"), "quux", "* makes an item optional");
 	is_str(lits("x(foo){0,3}quux"), "quux", "{0,n} makes an item optional");
-	is_str(lits("(hello)+ wor"), "hello", "+ keeps the requirement but breaks the run");
-	is_str(lits("ab(hello){1,}cd"), "hello", "{1,} like +");
+	is_str(lits("(hello)+ wor"), "hello wor", "+: the last copy joins what follows");
+	is_str(lits("ab(hello){1,}cd"), "abhello", "{1,} like +: the first copy joins what is before");
 	is_str(lits("ab(hello){1}cd"), "abhellocd", "{1} changes nothing");
-	is_str(lits("x{2}yzzy"), "yzzy", "{2} breaks the run");
+	is_str(lits("x{2}yzzy"), "xyzzy", "{2}: the last copy joins the run");
 	is_str(lits("delivery.*failed"), "delivery", "the longest piece wins");
 	is_str(lits("ab.cdef.ghi"), "cdef", "longest shortest literal");
-	is_str(lits("[0-9]+ hours delayed"), " hours delayed", "bracket breaks");
+	is_str(lits("[0-9]+ hours delayed"), "0 hours delayed|1 hours delayed|2 hours delayed|3 hours delayed|"
+	       "4 hours delayed|5 hours delayed|6 hours delayed|7 hours delayed|8 hours delayed|9 hours delayed",
+	       "a bracket of digits under + joins what follows");
+	is_str(lits("[^0-9]+ hours delayed"), " hours delayed", "a negated bracket breaks");
 	is_str(lits("abc[.]def"), "abc.def", "one-character bracket is a literal");
 	is_str(lits("abc[Dd]ef"), "abcdef", "case-pair bracket is a literal");
 	is_str(lits("abc[^d]ef"), "abc", "negated bracket breaks");
-	is_str(lits("ab[]x]cdefg"), "cdefg", "] first in a bracket");
+	is_str(lits("ab[]x]cdefg"), "ab]cdefg|abxcdefg", "] first in a bracket");
 	is_str(lits("a[[:space:]]bcdef"), "bcdef", "character class breaks");
 	is_str(lits("mail\\.delivery\\.system"), "mail.delivery.system", "escaped dots are literal");
 	is_str(lits("foo\\wbarbaz"), "barbaz", "\\w breaks");
@@ -72,7 +91,7 @@ static void extraction(void)
 	       "top-level alternation with a group");
 	is_str(lits("caf\xc3\xa9 au lait"), " au lait", "non-ASCII breaks a literal");
 	is_str(lits("\xc3\xa9t\xc3\xa9"), "-", "non-ASCII only");
-	is_str(lits("abc+?def"), "def", "lazy + keeps requirements");
+	is_str(lits("abc+?def"), "cdef", "lazy + keeps requirements");
 	is_str(lits("(?i)hello"), "hello", "TRE flag group is empty");
 	is_str(lits("(?i:hello) world"), "hello world", "TRE flag group with a body");
 	is_str(lits("(abc){~1}xyz"), "xyz", "approximate matching is not trusted");
@@ -662,6 +681,9 @@ static void extents(void)
 	extent_is("a.b", false, 3, true, false);
 	extent_is("a.b", true, 3, false, false);	/* "." leaves out "\n" under REG_NEWLINE */
 	extent_is("a[^>]b", true, 3, true, false);	/* a negated bracket does not (TRE) */
+	extent_is("a[^[:space:]>]b", false, 3, false, false);	/* unless it leaves "\\n" out */
+	extent_is("a[^\t-\r]b", false, 3, false, false);
+	extent_is("a[^\\n]b", false, 3, true, false);	/* "\\" and "n" */
 	extent_is("a[ -~]b", false, 3, false, false);
 	extent_is("a[\t-\r]b", false, 3, true, false);	/* a range over "\n" */
 	extent_is("[[:space:]]", false, 1, true, false);
@@ -715,6 +737,7 @@ static void random_extent_regex(GRand *rng, GString *re, int depth)
 {
 	static const char *const atoms[] = {
 		"a", "b", "ab", "\xc3\xa9", ".", "[ab]", "[^a]", "[[:space:]]", "[[:blank:]]", "\\s",
+		"[^[:space:]]", "[^b[:cntrl:]]",
 		"\\S", "\\W", "\\w", "\\n", "[ -~]", "\\.", "\\<", "\\>", "\\b", "^", "$",
 	};
 	static const char *const quantifiers[] = { "?", "*", "+", "{2}", "{0,3}", "{1,}", "{,2}" };
