@@ -232,3 +232,70 @@ bool us_rulecache_commit(struct us_rulecache_writer *w, const char *header, size
 	writer_free(w);
 	return ok;
 }
+
+void us_rulecache_put32(GByteArray *b, guint32 v)
+{
+	g_byte_array_append(b, (const guint8 *)&v, sizeof v);
+}
+
+void us_rulecache_put_string(GByteArray *b, const char *str)
+{
+	g_byte_array_append(b, (const guint8 *)str, (guint)strlen(str) + 1);
+}
+
+bool us_rulecache_read(struct us_rulecache *c, const void *key, size_t klen,
+		       struct us_rulecache_reader *rd)
+{
+	size_t len = 0;
+
+	rd->p = us_rulecache_get(c, key, klen, &len);
+	rd->end = rd->p + len;
+	rd->bad = rd->p == NULL;
+	return !rd->bad;
+}
+
+guint32 us_rulecache_get32(struct us_rulecache_reader *rd)
+{
+	guint32 v = 0;
+
+	if (rd->bad || (size_t)(rd->end - rd->p) < sizeof v) {
+		rd->bad = true;
+		return 0;
+	}
+	memcpy(&v, rd->p, sizeof v);
+	rd->p += sizeof v;
+	return v;
+}
+
+const char *us_rulecache_get_string(struct us_rulecache_reader *rd)
+{
+	const guchar *nul;
+
+	if (rd->bad || (nul = memchr(rd->p, '\0', (size_t)(rd->end - rd->p))) == NULL) {
+		rd->bad = true;
+		return "";
+	}
+	const char *str = (const char *)rd->p;
+	rd->p = nul + 1;
+	return str;
+}
+
+const guchar *us_rulecache_get_array(struct us_rulecache_reader *rd, guint32 n)
+{
+	const guchar *at = rd->p;
+
+	if (rd->bad || n > (size_t)(rd->end - rd->p) / sizeof(guint32)) {
+		rd->bad = true;
+		return NULL;
+	}
+	rd->p += (size_t)n * sizeof(guint32);
+	return at;
+}
+
+guint32 us_rulecache_at(const guchar *array, guint i)
+{
+	guint32 v;
+
+	memcpy(&v, array + (size_t)i * sizeof v, sizeof v);
+	return v;
+}

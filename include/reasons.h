@@ -76,6 +76,28 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems);
  * parse is one problem ("FILE:LINE: what"). Returns the number of problems. */
 unsigned us_reasons_lint_dir(const char *dir, GPtrArray *problems);
 
+/* The cache (rulecache.h) holds reason tables too, in records whose
+ * keys start with "R", so that a bounce reads a table analysed, split
+ * and scanned for beforehand, and parses nothing.
+ *
+ * us_reasons_prepare: split every text and end entry's regex all the
+ * way down and build the scanners now (the cache's writer does, for all
+ * runs after it); decisions are the same either way.
+ * us_reasons_cache_write: prepare RT and add its records to W.
+ * us_reasons_from_cache: the table of C's records, read in place (C
+ * must stay open while it lives) for the rule directory DIR (which
+ * "FILE:LINE" names start with), or NULL if C has none or they do not
+ * decode. Records found damaged later (while deciding) make the table
+ * parse DIR's files into itself instead, and go on. Nothing can be
+ * parsed into such a table (us_reasons_parse() fails). */
+struct us_rulecache;
+struct us_rulecache_writer;
+void us_reasons_prepare(struct us_reasons *rt);
+void us_reasons_cache_write(struct us_reasons *rt, struct us_rulecache_writer *w);
+struct us_reasons *us_reasons_from_cache(struct us_rulecache *c, const char *dir);
+/* Whether RT was read from a cache (and still is). */
+bool us_reasons_cached(const struct us_reasons *rt);
+
 /* What is known of one failed (or delayed) recipient. Any member may be NULL. */
 struct us_reason_query {
 	const char *action;	/* "failed", "delayed", ... */

@@ -14,7 +14,9 @@
  * Whatever goes wrong (missing, stale, truncated, unwritable) means
  * only that the rules are parsed from their files.
  *
- * Ownership: rules.c is the only user; the records' layout is its own. */
+ * Ownership: rules.c opens, checks and writes the cache; the records'
+ * layout is its own, but for those whose keys start with "R", which
+ * reasons.c writes and reads (the reason tables, reasons.h). */
 #ifndef UNSCATTER_RULECACHE_H
 #define UNSCATTER_RULECACHE_H
 
@@ -52,5 +54,26 @@ void us_rulecache_add_aligned(struct us_rulecache_writer *w, const void *key, si
 bool us_rulecache_commit(struct us_rulecache_writer *w, const char *header, size_t len);
 /* Drops W without putting anything in place. */
 void us_rulecache_abandon(struct us_rulecache_writer *w);
+
+/* Records are built and read with these: 32-bit numbers in this
+ * machine's order, strings NUL-terminated. */
+void us_rulecache_put32(GByteArray *b, guint32 v);
+void us_rulecache_put_string(GByteArray *b, const char *str);
+
+/* A cursor over a record that turns BAD rather than read past END. */
+struct us_rulecache_reader {
+	const guchar *p, *end;
+	bool bad;
+};
+
+/* Sets RD on record KEY (KLEN bytes) of C; false (RD bad) if there is none. */
+bool us_rulecache_read(struct us_rulecache *c, const void *key, size_t klen,
+		       struct us_rulecache_reader *rd);
+guint32 us_rulecache_get32(struct us_rulecache_reader *rd);
+/* A NUL-terminated string in place ("" when bad). */
+const char *us_rulecache_get_string(struct us_rulecache_reader *rd);
+/* N 32-bit numbers in place (unaligned: read them with us_rulecache_at). */
+const guchar *us_rulecache_get_array(struct us_rulecache_reader *rd, guint32 n);
+guint32 us_rulecache_at(const guchar *array, guint i);
 
 #endif
