@@ -316,7 +316,7 @@ static char *analyse_text(struct entry *e)
 
 /* A piece shorter than this is compiled whole rather than split in
  * turn (the entries themselves are split whatever their length). */
-#define SPLIT_MIN_LENGTH 40
+#define SPLIT_MIN_LENGTH 30
 
 static void children_from_cache(struct us_reasons *rt, struct entry *e);
 
