@@ -23,11 +23,15 @@
  * reason; none gives "undefined". NAME must be declared by a reason line
  * before it is used. FLAGS: i (ignore case), m (^ and $ at line breaks).
  *
- * Speed: only bounces load the table (lazily). Loading only parses and
- * takes the literals out of each text regex (prefilter.h); a decision
- * scans the diagnostic once for all literals, decides plain-text regexes
- * by that scan alone and compiles (once) only the regexes whose literals
- * occur, or that have none. us_reasons_lint() compiles everything.
+ * Speed: only bounces load the table (lazily), normally from the rule
+ * cache (below), which holds it analysed and split, with its scanners;
+ * without one, loading only parses and takes the literals out of each
+ * regex (prefilter.h). A decision scans the diagnostic once for all
+ * literals (of the text regexes and, from a cache, of all their pieces:
+ * alternatives, split in turn down to plain text or regexes under 30
+ * bytes), decides plain-text regexes and pieces by that scan alone and
+ * compiles (once) only the pieces whose literals occur, or that have
+ * none. us_reasons_lint() compiles everything.
  * End lines are tried on a body line only if one of their literals
  * occurs in that line (or they have none), and are split into
  * alternatives like text lines. When the bytes a
