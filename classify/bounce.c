@@ -247,7 +247,12 @@ static char *found_diagnostic(const char *text, size_t len, const GArray *found,
  * "#5.7.1"? Multi-line replies repeat them inside the text. */
 static bool is_code_word(const char *p, size_t n)
 {
-	char *w = g_strndup(*p == '#' ? p + 1 : p, *p == '#' ? n - 1 : n);
+	const char *q = *p == '#' ? p + 1 : p;
+
+	/* Every code starts with 2, 4 or 5: most words are no code. */
+	if ((size_t)(q - p) >= n || (*q != '2' && *q != '4' && *q != '5'))
+		return false;
+	char *w = g_strndup(q, n - (size_t)(q - p));
 	size_t len = strlen(w), e;
 	bool code = false;
 

@@ -1046,10 +1046,8 @@ static void build_line_scan(struct us_reasons *rt)
 	}
 }
 
-/* Which line entries can match some line of TEXT: those without literals,
- * and those one of whose literals occurs in it (rt->possible). False
- * (the caller recovers) if a cached table turned out broken. */
-static bool mark_possible(struct us_reasons *rt, const char *text, size_t len)
+/* Sets up the line scan and the arrays of line entries, once. */
+static void line_tables(struct us_reasons *rt)
 {
 	if (rt->line_scan == NULL)
 		build_line_scan(rt);
@@ -1062,6 +1060,14 @@ static bool mark_possible(struct us_reasons *rt, const char *text, size_t len)
 								  !e->any_literals;
 		}
 	}
+}
+
+/* Which line entries can match some line of TEXT: those without literals,
+ * and those one of whose literals occurs in it (rt->possible). False
+ * (the caller recovers) if a cached table turned out broken. */
+static bool mark_possible(struct us_reasons *rt, const char *text, size_t len)
+{
+	line_tables(rt);
 	g_array_set_size(rt->possible, rt->entries->len);
 	if (rt->entries->len > 0)
 		memcpy(rt->possible->data, rt->always->data, rt->entries->len * sizeof(gboolean));
@@ -1168,11 +1174,11 @@ static size_t notice_length_once(struct us_reasons *rt, const char *text, size_t
 	const char *p = text, *end = text + len;
 	bool any = false;
 
-	if (!mark_possible(rt, text, len))
-		return len;
+	/* Each line is scanned for the literals (no scan of the whole text
+	 * first: the notice usually ends long before the text does). */
+	line_tables(rt);
 	for (guint i = 0; i < rt->entries->len && !any; i++)
-		any = ((struct entry *)g_ptr_array_index(rt->entries, i))->type == E_END &&
-		      possible(rt, i);
+		any = ((struct entry *)g_ptr_array_index(rt->entries, i))->type == E_END;
 	while (any && p < end && !rt->broken) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
