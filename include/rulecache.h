@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <glib.h>
 
 struct us_rulecache;
@@ -69,11 +70,54 @@ struct us_rulecache_reader {
 /* Sets RD on record KEY (KLEN bytes) of C; false (RD bad) if there is none. */
 bool us_rulecache_read(struct us_rulecache *c, const void *key, size_t klen,
 		       struct us_rulecache_reader *rd);
-guint32 us_rulecache_get32(struct us_rulecache_reader *rd);
+
+/* The readers are inline: a run reads a few thousand numbers and strings. */
+static inline guint32 us_rulecache_get32(struct us_rulecache_reader *rd)
+{
+	guint32 v = 0;
+
+	if (rd->bad || (size_t)(rd->end - rd->p) < sizeof v) {
+		rd->bad = true;
+		return 0;
+	}
+	memcpy(&v, rd->p, sizeof v);
+	rd->p += sizeof v;
+	return v;
+}
+
 /* A NUL-terminated string in place ("" when bad). */
-const char *us_rulecache_get_string(struct us_rulecache_reader *rd);
+static inline const char *us_rulecache_get_string(struct us_rulecache_reader *rd)
+{
+	const guchar *nul;
+
+	if (rd->bad || (nul = memchr(rd->p, '\0', (size_t)(rd->end - rd->p))) == NULL) {
+		rd->bad = true;
+		return "";
+	}
+	const char *str = (const char *)rd->p;
+	rd->p = nul + 1;
+	return str;
+}
+
 /* N 32-bit numbers in place (unaligned: read them with us_rulecache_at). */
-const guchar *us_rulecache_get_array(struct us_rulecache_reader *rd, guint32 n);
-guint32 us_rulecache_at(const guchar *array, guint i);
+static inline const guchar *us_rulecache_get_array(struct us_rulecache_reader *rd, guint32 n)
+{
+	const guchar *at = rd->p;
+
+	if (rd->bad || n > (size_t)(rd->end - rd->p) / sizeof(guint32)) {
+		rd->bad = true;
+		return NULL;
+	}
+	rd->p += (size_t)n * sizeof(guint32);
+	return at;
+}
+
+static inline guint32 us_rulecache_at(const guchar *array, guint i)
+{
+	guint32 v;
+
+	memcpy(&v, array + (size_t)i * sizeof v, sizeof v);
+	return v;
+}
 
 #endif
