@@ -23,6 +23,9 @@ struct entry {
 	bool exact;		/* the literal scan decides the regex */
 	bool any_literals;	/* false: always a candidate */
 	bool borrowed;		/* cached: ARG, REGEX and literals point into the cache */
+	bool has_second;	/* pieces: SECOND holds (or, cached, held) literals too */
+	GPtrArray *second;	/* char *, owned: a second set, one of which a match must
+				 * contain as well (the literals of a start of the regex) */
 	GPtrArray *literals;	/* char *, owned; of a cached entry made (borrowed) on first need */
 	const char *lit_block;	/* cached: N_LIT literals, each NUL-terminated, */
 	const char *lit_end;	/* ending here */
@@ -86,6 +89,8 @@ static void entry_clear(struct entry *e)
 	g_free(e->compile_error);
 	if (e->literals)
 		g_ptr_array_unref(e->literals);
+	if (e->second)
+		g_ptr_array_unref(e->second);
 	if (e->pieces)
 		g_ptr_array_unref(e->pieces);
 	us_litscan_free(e->piece_scan);
@@ -320,6 +325,86 @@ static char *analyse_text(struct entry *e)
 
 static void children_from_cache(struct us_reasons *rt, struct entry *e);
 
+/* Where RE can be cut in two at its top level, before its first "." or
+ * "[^" there (not at its start): every match of RE then starts with a
+ * match of the part before. 0 if nowhere (none, or a top-level "|",
+ * or what is not understood). */
+static size_t top_cut(const char *re)
+{
+	int depth = 0;
+	size_t cut = 0;
+
+	for (const char *p = re; *p;) {
+		if (*p == '\\') {
+			if (p[1] == '\0')
+				return 0;
+			p += 2;
+			continue;
+		}
+		if (*p == '[') {
+			if (depth == 0 && cut == 0 && p > re && p[1] == '^')
+				cut = (size_t)(p - re);
+			const char *q = p + 1;
+			q += *q == '^';
+			q += *q == ']';
+			while (*q && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					const char *close = q + 2;
+					while (*close && !(close[0] == q[1] && close[1] == ']'))
+						close++;
+					if (*close == '\0')
+						return 0;
+					q = close + 2;
+				} else {
+					q++;
+				}
+			}
+			if (*q == '\0')
+				return 0;
+			p = q + 1;
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth < 0)
+			return 0;
+		else if (*p == '|' && depth == 0)
+			return 0;
+		else if (*p == '.' && depth == 0 && cut == 0 && p > re)
+			cut = (size_t)(p - re);
+		p++;
+	}
+	return depth == 0 ? cut : 0;
+}
+
+/* P's second set of literals: those of the start of its regex before
+ * top_cut(), when there are any and they are not its own. A match of P
+ * starts with a match of that start, so contains one of them too:
+ * "recipient[^.]* doesn't exist" has " doesn't exist" and "recipient". */
+static void second_literals(struct entry *p, bool icase)
+{
+	size_t cut = p->exact ? 0 : top_cut(p->regex);
+	const char *syntax = NULL;
+	GPtrArray *set;
+	char *start;
+
+	if (cut == 0)
+		return;
+	start = g_strndup(p->regex, cut);
+	set = g_ptr_array_new_with_free_func(g_free);
+	bool any = us_regex_analyse(start, icase, set, NULL, NULL, NULL, &syntax) && syntax == NULL;
+	bool same = p->any_literals && set->len == p->literals->len;
+	for (guint k = 0; same && k < set->len; k++)
+		same = strcmp(g_ptr_array_index(set, k), g_ptr_array_index(p->literals, k)) == 0;
+	g_free(start);
+	if (any && !same && set->len > 0) {
+		p->second = set;
+		p->has_second = true;
+	} else {
+		g_ptr_array_unref(set);
+	}
+}
+
 /* E's pieces, made once: a long alternation is split, so that only the
  * alternatives whose literals occur in a text need compiling, and so
  * are those pieces, down to plain text or regexes too short to split.
@@ -361,6 +446,7 @@ static void split_text(struct us_reasons *rt, struct entry *e, bool root)
 		p->literals = g_ptr_array_new_with_free_func(g_free);
 		p->any_literals = us_regex_analyse(p->regex, icase, p->literals, NULL,
 						   &p->exact, NULL, &syntax);
+		second_literals(p, icase);
 		/* A piece of a piece without literals would be compiled for
 		 * every text: then the piece may as well be, whole. */
 		usable = usable && (root || p->any_literals);
@@ -372,11 +458,14 @@ static void split_text(struct us_reasons *rt, struct entry *e, bool root)
 		return;
 	}
 	e->pieces = pieces;
+	/* Ids: I for the literals of piece I, N + I for its second set. */
 	e->piece_scan = us_litscan_new();
 	for (guint i = 0; i < pieces->len; i++) {
 		struct entry *p = g_ptr_array_index(pieces, i);
 		for (guint k = 0; p->any_literals && k < p->literals->len; k++)
 			us_litscan_add(e->piece_scan, g_ptr_array_index(p->literals, k), i);
+		for (guint k = 0; p->has_second && k < p->second->len; k++)
+			us_litscan_add(e->piece_scan, g_ptr_array_index(p->second, k), pieces->len + i);
 	}
 }
 
@@ -638,14 +727,17 @@ static void run_scan(struct us_reasons *rt, const struct us_litscan *ls, const c
 		rt->broken = true;
 }
 
-/* Adds the literals of E's pieces, and theirs, to SCAN (ids = node). */
-static void scan_pieces(struct us_litscan *scan, const struct entry *e)
+/* Adds the literals of E's pieces, and theirs, to SCAN (ids = node, and
+ * N_NODES + node for second sets). */
+static void scan_pieces(struct us_litscan *scan, const struct entry *e, guint32 n_nodes)
 {
 	for (guint j = 0; e->pieces && j < e->pieces->len; j++) {
 		const struct entry *p = g_ptr_array_index(e->pieces, j);
 		for (guint k = 0; p->any_literals && k < p->literals->len; k++)
 			us_litscan_add(scan, g_ptr_array_index(p->literals, k), p->node);
-		scan_pieces(scan, p);
+		for (guint k = 0; p->has_second && k < p->second->len; k++)
+			us_litscan_add(scan, g_ptr_array_index(p->second, k), n_nodes + p->node);
+		scan_pieces(scan, p, n_nodes);
 	}
 }
 
@@ -659,9 +751,9 @@ static void build_scan(struct us_reasons *rt)
 		for (guint k = 0; e->any_literals && k < e->literals->len; k++)
 			us_litscan_add(rt->scan, g_ptr_array_index(e->literals, k), i);
 		if (rt->prepared)
-			scan_pieces(rt->scan, e);
+			scan_pieces(rt->scan, e, rt->n_nodes);
 	}
-	g_array_set_size(rt->found, rt->prepared ? rt->n_nodes : rt->entries->len);
+	g_array_set_size(rt->found, rt->prepared ? 2 * rt->n_nodes : rt->entries->len);
 }
 
 /* Numbers E's pieces, and theirs, from *NEXT on, splitting them first. */
@@ -939,17 +1031,20 @@ static bool pieces_match(struct us_reasons *rt, struct entry *e, const char *tex
 		*matched = windowed_match(rt, e, re, text, len, lower);
 		return true;
 	}
+	guint n = e->pieces->len;
 	if (found == NULL) {
 		piece_found = g_array_new(FALSE, TRUE, sizeof(gboolean));
-		g_array_set_size(piece_found, e->pieces->len);
+		g_array_set_size(piece_found, 2 * n);
 		run_scan(rt, e->piece_scan, text, len, piece_found);
 	}
-	for (guint j = 0; ok && !*matched && !rt->broken && j < e->pieces->len; j++) {
+	for (guint j = 0; ok && !*matched && !rt->broken && j < n; j++) {
 		struct entry *p = g_ptr_array_index(e->pieces, j);
 		bool occurs = found ? g_array_index(found, gboolean, p->node)
 				    : g_array_index(piece_found, gboolean, j);
+		bool second = found ? g_array_index(found, gboolean, rt->n_nodes + p->node)
+				    : g_array_index(piece_found, gboolean, n + j);
 
-		if (p->any_literals && !occurs)
+		if ((p->any_literals && !occurs) || (p->has_second && !second))
 			continue;
 		if (p->any_literals && p->exact)
 			*matched = true;
@@ -1228,9 +1323,11 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
  *                 cflags, flags (1 exact, 2 any literals, 4 arg, 8 regex),
  *                 reason (index of its name), file, line, pieces; arg,
  *                 regex (if there); literals: count, bytes, the strings
- *   "Rp" + node   its pieces: per piece node, flags, pieces, regex, literals
+ *   "Rp" + node   its pieces: per piece node, flags (16: a second set of
+ *                 literals, in the scanners only), pieces, regex, literals
  *   "Rk" + node   an end entry's node: the scanner of its pieces (aligned)
- *   "Rs"          the decision scanner (aligned), ids = node
+ *   "Rs"          the decision scanner (aligned), ids = node (and nodes +
+ *                 node for a piece's second set)
  *   "Rl"          the line scanner (aligned), ids = entry index
  * The writer prepared the table (us_reasons_prepare()): a reader
  * analyses no regex and builds no scanner. Nodes of pieces are above
@@ -1240,6 +1337,7 @@ size_t us_reasons_notice_length(struct us_reasons *rt, const char *text, size_t 
 #define F_LITERALS 2u
 #define F_ARG 4u
 #define F_REGEX 8u
+#define F_SECOND 16u
 
 static void make_key(char key[6], char tag, guint32 n)
 {
@@ -1251,7 +1349,7 @@ static void make_key(char key[6], char tag, guint32 n)
 static guint32 entry_flags(const struct entry *e)
 {
 	return (e->exact ? F_EXACT : 0) | (e->any_literals ? F_LITERALS : 0) |
-	       (e->arg ? F_ARG : 0) | (e->regex ? F_REGEX : 0);
+	       (e->arg ? F_ARG : 0) | (e->regex ? F_REGEX : 0) | (e->has_second ? F_SECOND : 0);
 }
 
 static void put_literals(GByteArray *b, const struct entry *e)
@@ -1436,6 +1534,8 @@ static void children_from_cache(struct us_reasons *rt, struct entry *e)
 		p->borrowed = true;
 		p->exact = (flags & F_EXACT) != 0;
 		p->any_literals = (flags & F_LITERALS) != 0;
+		/* Only the scanners hold the second set. */
+		p->has_second = (flags & F_SECOND) != 0;
 		if (p->node <= e->node || p->node >= rt->n_nodes)
 			rd.bad = true;
 	}
@@ -1532,6 +1632,6 @@ struct us_reasons *us_reasons_from_cache(struct us_rulecache *c, const char *dir
 	}
 	rt->prepared = true;
 	rt->n_nodes = n_nodes;
-	g_array_set_size(rt->found, n_nodes);
+	g_array_set_size(rt->found, 2 * (guint)n_nodes);
 	return rt;
 }

@@ -31,7 +31,9 @@
  * alternatives, split in turn down to plain text or regexes under 30
  * bytes), decides plain-text regexes and pieces by that scan alone and
  * compiles (once) only the pieces whose literals occur, or that have
- * none. us_reasons_lint() compiles everything.
+ * none; a piece with a "." or "[^" at its top level also needs one of
+ * the literals of the part before it ("recipient" of "recipient[^.]*
+ * does not exist"). us_reasons_lint() compiles everything.
  * End lines are tried on a body line only if one of their literals
  * occurs in that line (or they have none), and are split into
  * alternatives like text lines. When the bytes a

@@ -169,6 +169,37 @@ static void laziness(void)
 	us_reasons_free(rt);
 }
 
+/* Pieces split in turn, and prepared (as for the cache): a piece is
+ * compiled only if the literals of its start occur too. */
+static void pieces(void)
+{
+	static const char text[] = DECL
+		"text userunknown /(recipient|address|mailbox)[^.]* (does not exist|unknown)|no such user/i\n";
+	for (int prepared = 0; prepared < 2; prepared++) {
+		struct us_reasons *rt = table(text);
+		char *what;
+		if (prepared)
+			us_reasons_prepare(rt);
+		what = g_strdup_printf("%s: a phrase without the start of any piece", prepared ? "prepared" : "parsed");
+		is_str(decide(rt, "failed", NULL, NULL, "550 user does not exist", NULL), "undefined", what);
+		g_free(what);
+		is_int(us_reasons_compilations(rt), 0, "... compiles nothing");
+		is_str(decide(rt, "failed", NULL, NULL, "no such user", NULL), "userunknown", "a plain-text piece");
+		is_int(us_reasons_compilations(rt), 0, "... by the scan alone");
+		is_str(decide(rt, "failed", NULL, NULL, "The mailbox you named does not exist", NULL), "userunknown",
+		       "a piece of a piece");
+		is_int(us_reasons_compilations(rt), 1, "... the only one compiled");
+		is_str(decide(rt, "failed", NULL, NULL, "The mailbox. It does not exist", NULL), "undefined",
+		       "[^.] holds");
+		is_str(decide(rt, "failed", NULL, NULL, "address unknown", NULL), "userunknown", "another");
+		is_int(us_reasons_compilations(rt), 2, "... compiled in turn");
+		GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+		is_int(us_reasons_lint(rt, problems), 0, "lint");
+		g_ptr_array_unref(problems);
+		us_reasons_free(rt);
+	}
+}
+
 struct seen {
 	GString *all;
 };
@@ -291,6 +322,7 @@ int main(void)
 	parse_errors();
 	decisions();
 	laziness();
+	pieces();
 	windows();
 	recipients();
 	shipped();
