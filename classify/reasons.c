@@ -37,7 +37,11 @@ struct entry {
 				 * alternatives decided one by one (owned); NULL: no split */
 	struct us_litscan *piece_scan;	/* literals of the pieces, ids = index in PIECES */
 	int cut_known;		/* 0: not yet worked out; 1: cut holds; -1: no cut bytes */
-	guint32 cut[8];		/* bitmap of ASCII bytes no match can contain */
+	bool need_known;
+	union {
+		guint32 cut[8];		/* text, end: bitmap of ASCII bytes no match can contain */
+		guint32 need[8];	/* recipient, skip: bitmap of bytes every match contains */
+	};
 	bool compile_tried, compiled;
 	char *compile_error;
 	regex_t re;
@@ -325,6 +329,29 @@ static char *analyse_text(struct entry *e)
 
 static void children_from_cache(struct us_reasons *rt, struct entry *e);
 
+/* Just past the bracket expression that starts at P ("["), or NULL if
+ * it does not end. */
+static const char *bracket_end(const char *p)
+{
+	const char *q = p + 1;
+
+	q += *q == '^';
+	q += *q == ']';
+	while (*q && *q != ']') {
+		if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+			const char *close = q + 2;
+			while (*close && !(close[0] == q[1] && close[1] == ']'))
+				close++;
+			if (*close == '\0')
+				return NULL;
+			q = close + 2;
+		} else {
+			q++;
+		}
+	}
+	return *q ? q + 1 : NULL;
+}
+
 /* Where RE can be cut in two at its top level, before its first "." or
  * "[^" there (not at its start): every match of RE then starts with a
  * match of the part before. 0 if nowhere (none, or a top-level "|",
@@ -344,24 +371,8 @@ static size_t top_cut(const char *re)
 		if (*p == '[') {
 			if (depth == 0 && cut == 0 && p > re && p[1] == '^')
 				cut = (size_t)(p - re);
-			const char *q = p + 1;
-			q += *q == '^';
-			q += *q == ']';
-			while (*q && *q != ']') {
-				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
-					const char *close = q + 2;
-					while (*close && !(close[0] == q[1] && close[1] == ']'))
-						close++;
-					if (*close == '\0')
-						return 0;
-					q = close + 2;
-				} else {
-					q++;
-				}
-			}
-			if (*q == '\0')
+			if ((p = bracket_end(p)) == NULL)
 				return 0;
-			p = q + 1;
 			continue;
 		}
 		if (*p == '(')
@@ -1191,6 +1202,91 @@ static bool on_line(const struct us_reasons *rt, guint i)
 	return g_array_index(rt->on_line, gboolean, i);
 }
 
+/* Reads the sequence of atoms at *PP up to its end (NUL or the ")" of
+ * its group, where *PP is left) and adds to NEED the bytes every match of
+ * it contains: those of its plain characters (not letters: the case flag
+ * does not matter then) and of its groups, unless optional, and none if
+ * it has a "|". False when something is not understood. */
+static bool needed_in(const char **pp, guint32 *need)
+{
+	guint32 mine[8] = { 0 };
+	bool alternation = false;
+	const char *p = *pp;
+
+	while (*p && *p != ')') {
+		guint32 atom[8] = { 0 };
+		unsigned c = (unsigned char)*p;
+
+		if (c == '|') {
+			alternation = true;
+			p++;
+			continue;
+		}
+		if (c == '\\') {
+			unsigned d = (unsigned char)p[1];
+			if (d == 0)
+				return false;
+			/* \< \> (and \` \') are assertions, not characters. */
+			if (d < 128 && g_ascii_ispunct((gchar)d) && !strchr("<>`'", (int)d))
+				set_byte(atom, d);
+			p += 2;
+		} else if (c == '[') {
+			if ((p = bracket_end(p)) == NULL)
+				return false;
+		} else if (c == '(') {
+			if (p[1] == '?')
+				return false;
+			p++;
+			if (!needed_in(&p, atom) || *p != ')')
+				return false;
+			p++;
+		} else if (c == '*' || c == '+' || c == '?' || c == '{') {
+			return false;	/* a quantifier of nothing */
+		} else {
+			if (c < 128 && !g_ascii_isalpha((gchar)c) && c != '.' && c != '^' && c != '$')
+				set_byte(atom, c);
+			p++;
+		}
+		/* Its quantifiers: any that allows none makes the atom optional. */
+		bool optional = false;
+		while (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (*p == '{') {
+				size_t n = strspn(p + 1, "0123456789,");
+				if (n == 0 || p[1 + n] != '}' || !g_ascii_isdigit(p[1]))
+					return false;
+				optional = optional || (p[1] == '0' && !g_ascii_isdigit(p[2]));
+				p += n + 2;
+			} else {
+				optional = optional || *p != '+';
+				p++;
+			}
+		}
+		for (unsigned w = 0; !optional && w < 8; w++)
+			mine[w] |= atom[w];
+	}
+	for (unsigned w = 0; !alternation && w < 8; w++)
+		need[w] |= mine[w];
+	*pp = p;
+	return true;
+}
+
+/* Whether LINE (N bytes, whose bytes are the bitmap HAVE) may match E:
+ * it has every byte E's matches contain (worked out once). */
+static bool may_match_line(struct entry *e, const guint32 *have)
+{
+	if (!e->need_known) {
+		const char *p = e->regex;
+		guint32 need[8] = { 0 };
+		e->need_known = true;
+		if (needed_in(&p, need) && *p == '\0')
+			memcpy(e->need, need, sizeof need);
+	}
+	for (unsigned w = 0; w < 8; w++)
+		if (e->need[w] & ~have[w])
+			return false;
+	return true;
+}
+
 /* One pass of us_reasons_find_recipients() with the recipient lines of
  * type WANTED (and the skip lines); *N counts the matches. */
 static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const char *text,
@@ -1202,13 +1298,18 @@ static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
+		guint32 have[8] = { 0 };
 
+		/* The line's bytes: a regex that needs another cannot match it. */
+		for (size_t k = 0; k < n; k++)
+			set_byte(have, (unsigned char)p[k]);
 		for (guint i = 0; n > 0 && i < rt->entries->len; i++) {
 			struct entry *e = g_ptr_array_index(rt->entries, i);
 			const regex_t *re;
 			regmatch_t m[2];
 
-			if ((e->type != wanted && e->type != E_SKIP) || !possible(rt, i))
+			if ((e->type != wanted && e->type != E_SKIP) || !possible(rt, i) ||
+			    !may_match_line(e, have))
 				continue;
 			if (!compile_or_fail(rt, e, &re, error))
 				return false;

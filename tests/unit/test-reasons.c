@@ -235,6 +235,46 @@ static void recipients(void)
 	us_reasons_free(rt);
 }
 
+/* A recipient line is tried on a body line only if the line has every
+ * byte its matches contain: not those of optional parts, alternatives or
+ * assertions. */
+static void needed_bytes(void)
+{
+	static const struct { const char *regex, *line, *want; } cases[] = {
+		{ "^to:? *<?([a-z]+@[a-z.]+)>?$", "to bob@example.org", "bob@example.org" },
+		{ "^ *\\<([a-z]+@[a-z]+)\\>", " bob@host", "bob@host" },
+		{ "^-{0,2}=([a-z]+@[a-z]+)", "=bob@host", "bob@host" },
+		{ "^([a-z]+@[a-z]+)(#|%)", "bob@host%", "bob@host" },
+		{ "^[(]([a-z]+@[a-z]+)[)](=|x:)?$", "(bob@host)", "bob@host" },
+		{ "^([a-z]+@[a-z]+)(=|x:)?[.]$", "bob@host.", "bob@host" },
+		{ "^=+:([a-z]+@[a-z]+)", "==:bob@host", "bob@host" },
+		{ "^=+:([a-z]+@[a-z]+)", "==bob@host", "" },
+		{ "^<([a-z]+@[a-z]+)>:", "<bob@host> ", "" },
+		{ "^<([a-z]+@[a-z]+)>:", "<bob@host>:", "bob@host" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf("recipient /%s/\n", cases[i].regex);
+		struct us_reasons *rt = table(text);
+		struct seen s = { g_string_new(NULL) };
+		char *what = g_strdup_printf("/%s/ on '%s'", cases[i].regex, cases[i].line);
+		ok(us_reasons_find_recipients(rt, cases[i].line, strlen(cases[i].line), on_found, &s, NULL) &&
+		   strcmp(s.all->str, cases[i].want) == 0, what);
+		if (strcmp(s.all->str, cases[i].want) != 0)
+			printf("# found '%s'\n", s.all->str);
+		g_free(what);
+		g_free(text);
+		g_string_free(s.all, TRUE);
+		us_reasons_free(rt);
+	}
+	struct us_reasons *rt = table("recipient /^<([^>]+)>:/\nskip /^To:/\n");
+	static const char text[] = "no address here: a@b\nnor <here>\n";
+	struct seen s = { g_string_new(NULL) };
+	ok(us_reasons_find_recipients(rt, text, strlen(text), on_found, &s, NULL) && s.all->len == 0 &&
+	   us_reasons_compilations(rt) == 0, "lines without all of < > : need no regex");
+	g_string_free(s.all, TRUE);
+	us_reasons_free(rt);
+}
+
 /* The shipped table on diagnostics as MTAs write them. */
 static void shipped(void)
 {
@@ -325,6 +365,7 @@ int main(void)
 	pieces();
 	windows();
 	recipients();
+	needed_bytes();
 	shipped();
 	return tap_done();
 }
