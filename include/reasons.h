@@ -36,7 +36,9 @@
  * does not exist"). us_reasons_lint() compiles everything.
  * End lines are tried on a body line only if one of their literals
  * occurs in that line (or they have none), and are split into
- * alternatives like text lines. When the bytes a
+ * alternatives like text lines; recipient and skip lines only if the
+ * line has every byte their matches must contain (plain non-letters
+ * outside optional parts and alternatives: "<", ">", ":" ...). When the bytes a
  * match can hold are known (a regex of plain characters, brackets, groups,
  * quantifiers, ^ $ and \b-style assertions), TRE sees only the runs of
  * the text free of the other bytes that contain a literal ("[^.]*"
