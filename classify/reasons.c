@@ -1299,6 +1299,7 @@ static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const 
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = (size_t)((nl ? nl : end) - p);
 		guint32 have[8] = { 0 };
+		bool marked = false;
 
 		/* The line's bytes: a regex that needs another cannot match it. */
 		for (size_t k = 0; k < n; k++)
@@ -1310,6 +1311,14 @@ static bool recipient_pass(struct us_reasons *rt, enum entry_type wanted, const 
 
 			if ((e->type != wanted && e->type != E_SKIP) || !possible(rt, i) ||
 			    !may_match_line(e, have))
+				continue;
+			/* Nor one none of whose literals is in the line (scanned
+			 * once, when first a regex with literals is left). */
+			if (e->any_literals && !marked) {
+				mark_line(rt, p, n);
+				marked = true;
+			}
+			if (e->any_literals && !on_line(rt, i))
 				continue;
 			if (!compile_or_fail(rt, e, &re, error))
 				return false;
