@@ -1476,7 +1476,8 @@ static void put_literals(GByteArray *b, const struct entry *e)
 	memcpy(b->data + at, &bytes, sizeof bytes);
 }
 
-static void put_scanner(struct us_rulecache_writer *w, const char key[6], const struct us_litscan *ls)
+static void put_scanner(struct us_rulecache_writer *w, const char key[6],
+			const struct us_litscan *ls)
 {
 	GByteArray *b = g_byte_array_new();
 
@@ -1684,8 +1685,9 @@ static bool get_entry(struct us_rulecache_reader *rd, struct entry *e, guint i,
 	if (!get_literals(rd, e) || type > E_FALLBACK || e->file >= n_files)
 		return false;
 	bool with_reason = type == E_ACTION || type == E_STATUS || type == E_TEXT;
-	if (with_reason != (reason < names->len) || (type == E_ACTION || type == E_STATUS) != (e->arg != NULL) ||
-	    (e->regex == NULL) == (type != E_ACTION && type != E_STATUS) ||
+	bool with_arg = type == E_ACTION || type == E_STATUS;
+	if (with_reason != (reason < names->len) || with_arg != (e->arg != NULL) ||
+	    with_arg != (e->regex == NULL) ||
 	    (e->n_cached_children > 0 && type != E_TEXT && type != E_END))
 		return false;
 	e->reason = with_reason ? g_ptr_array_index(names, reason) : NULL;

@@ -954,7 +954,7 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 		us_rulecache_put32(b, u->key.field);
 		us_rulecache_put32(b, (guint32)u->key.cflags);
 		us_rulecache_put32(b, (u->exact ? UNIT_EXACT : 0) | (u->empty_test ? UNIT_EMPTY_TEST : 0) |
-			 (u->key.header ? UNIT_HEADER : 0) | (u->tested ? UNIT_TESTED : 0));
+				      (u->key.header ? UNIT_HEADER : 0) | (u->tested ? UNIT_TESTED : 0));
 		us_rulecache_put32(b, u->literals->len);
 		us_rulecache_put32(b, list->len);
 		for (guint j = 0; j < list->len; j++)
@@ -1044,7 +1044,8 @@ static struct unit *unit_get(struct us_ruleset *rs, guint id)
 			rs->broken = true;
 		return u;
 	}
-	guint32 field = us_rulecache_get32(&rd), cflags = us_rulecache_get32(&rd), flags = us_rulecache_get32(&rd);
+	guint32 field = us_rulecache_get32(&rd), cflags = us_rulecache_get32(&rd);
+	guint32 flags = us_rulecache_get32(&rd);
 	guint32 n_literals = us_rulecache_get32(&rd), n_first = us_rulecache_get32(&rd);
 	const guchar *first = us_rulecache_get_array(&rd, n_first);
 	guint32 n_children = us_rulecache_get32(&rd);
@@ -1105,8 +1106,9 @@ static struct rule *rule_get(struct us_ruleset *rs, guint index)
 			rs->broken = true;
 		return r;
 	}
-	guint32 kind = us_rulecache_get32(&rd), score = us_rulecache_get32(&rd), has_score = us_rulecache_get32(&rd);
-	guint32 file = us_rulecache_get32(&rd), line = us_rulecache_get32(&rd), n = us_rulecache_get32(&rd);
+	guint32 kind = us_rulecache_get32(&rd), score = us_rulecache_get32(&rd);
+	guint32 has_score = us_rulecache_get32(&rd), file = us_rulecache_get32(&rd);
+	guint32 line = us_rulecache_get32(&rd), n = us_rulecache_get32(&rd);
 	const guchar *conds = us_rulecache_get_array(&rd, n > G_MAXUINT32 / 3 ? G_MAXUINT32 : n * 3);
 	const char *name = us_rulecache_get_string(&rd), *describe = us_rulecache_get_string(&rd);
 	if (rd.bad || file >= rs->files->len || kind == US_KIND_NONE || kind > US_KIND_FEEDBACK) {
@@ -1355,8 +1357,9 @@ static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
 	g_string_printf(header, "unscatter rules cache %d %s %zu %zu\n", CACHE_FORMAT,
 			US_VERSION, sizeof(struct key), sizeof(void *));
 	stamp_files(header, dir, names);
-	/* The reason tables' records depend on theirs ("\n" cannot be in a
-	 * name that ends in ".rules"). */
+	/* The reason tables' records depend on theirs: they follow, after a
+	 * newline (every name ends in its suffix, so one list cannot be
+	 * read as the other). */
 	if ((tables = us_rules_dir_list(dir, ".reasons", RULES_ERROR, NULL)) != NULL) {
 		g_string_append_c(header, '\n');
 		stamp_files(header, dir, tables);
