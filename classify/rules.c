@@ -1259,8 +1259,11 @@ static bool thaw(struct us_ruleset *rs)
 	return true;
 }
 
-GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
-			     GError **error)
+/* The names of DIR's files ending in SUFFIX, in byte order; and, if
+ * ALSO is not NULL, those ending in ALSO_SUFFIX in *ALSO: one listing
+ * for both. NULL with ERROR if DIR cannot be read. */
+static GPtrArray *dir_list(const char *dir, const char *suffix, const char *also_suffix,
+			  GPtrArray **also, GQuark domain, GError **error)
 {
 	GError *io = NULL;
 	GDir *d = g_dir_open(dir, 0, &io);
@@ -1273,14 +1276,27 @@ GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
 		return NULL;
 	}
 	names = g_ptr_array_new_with_free_func(g_free);
-	while ((name = g_dir_read_name(d)) != NULL)
+	if (also)
+		*also = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL) {
 		if (g_str_has_suffix(name, suffix))
 			g_ptr_array_add(names, g_strdup(name));
+		else if (also && g_str_has_suffix(name, also_suffix))
+			g_ptr_array_add(*also, g_strdup(name));
+	}
 	g_dir_close(d);
 	/* Byte order, not the locale's: the same files load the same way
 	 * everywhere. */
 	g_ptr_array_sort(names, compare_names);
+	if (also)
+		g_ptr_array_sort(*also, compare_names);
 	return names;
+}
+
+GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
+			     GError **error)
+{
+	return dir_list(dir, suffix, NULL, NULL, domain, error);
 }
 
 bool us_rules_dir_parse(const char *dir, const GPtrArray *names, us_rules_parse_fn parse,
@@ -1349,8 +1365,8 @@ static void stamp_files(GString *header, const char *dir, const GPtrArray *names
  * size and modification time); NULL and ERROR set if DIR cannot be read. */
 static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
 {
-	GPtrArray *names = us_rules_dir_list(dir, ".rules", RULES_ERROR, error);
-	GPtrArray *tables;
+	GPtrArray *tables = NULL;
+	GPtrArray *names = dir_list(dir, ".rules", ".reasons", &tables, RULES_ERROR, error);
 
 	if (names == NULL)
 		return NULL;
@@ -1360,11 +1376,9 @@ static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
 	/* The reason tables' records depend on theirs: they follow, after a
 	 * newline (every name ends in its suffix, so one list cannot be
 	 * read as the other). */
-	if ((tables = us_rules_dir_list(dir, ".reasons", RULES_ERROR, NULL)) != NULL) {
-		g_string_append_c(header, '\n');
-		stamp_files(header, dir, tables);
-		g_ptr_array_unref(tables);
-	}
+	g_string_append_c(header, '\n');
+	stamp_files(header, dir, tables);
+	g_ptr_array_unref(tables);
 	return names;
 }
 
