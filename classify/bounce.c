@@ -31,32 +31,34 @@ void us_bounce_recipient_free(gpointer p)
  * if nothing is left. */
 static char *one_line(const char *text, size_t len, size_t max)
 {
-	GString *s = g_string_sized_new(len < max ? len : max);
+	/* At most one byte out per byte in, and never more than MAX. */
+	char *s = g_malloc((len < max ? len : max) + 1);
+	size_t n = 0;
 
-	for (size_t i = 0; i < len && s->len < max; i++) {
+	for (size_t i = 0; i < len && n < max; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (c < 0x20 || c == 0x7f || c == ' ') {
-			if (s->len > 0 && s->str[s->len - 1] != ' ')
-				g_string_append_c(s, ' ');
+			if (n > 0 && s[n - 1] != ' ')
+				s[n++] = ' ';
 		} else {
-			g_string_append_c(s, (char)c);
+			s[n++] = (char)c;
 		}
 	}
-	if (s->len >= max) {
-		const char *end = s->str + s->len;
+	if (n >= max) {
 		const char *ok = NULL;
 		/* Drop a character cut in half. */
-		g_utf8_validate(s->str, (gssize)s->len, &ok);
-		if (ok && ok < end)
-			g_string_truncate(s, (gsize)(ok - s->str));
+		g_utf8_validate(s, (gssize)n, &ok);
+		if (ok && ok < s + n)
+			n = (size_t)(ok - s);
 	}
-	while (s->len > 0 && s->str[s->len - 1] == ' ')
-		g_string_truncate(s, s->len - 1);
-	if (s->len == 0) {
-		g_string_free(s, TRUE);
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	if (n == 0) {
+		g_free(s);
 		return NULL;
 	}
-	return g_string_free(s, FALSE);
+	s[n] = '\0';
+	return s;
 }
 
 /* ------------------------------------------------------------------ */
@@ -247,7 +249,12 @@ static char *found_diagnostic(const char *text, size_t len, const GArray *found,
  * "#5.7.1"? Multi-line replies repeat them inside the text. */
 static bool is_code_word(const char *p, size_t n)
 {
-	char *w = g_strndup(*p == '#' ? p + 1 : p, *p == '#' ? n - 1 : n);
+	const char *q = *p == '#' ? p + 1 : p;
+
+	/* Every code starts with 2, 4 or 5: most words are no code. */
+	if ((size_t)(q - p) >= n || (*q != '2' && *q != '4' && *q != '5'))
+		return false;
+	char *w = g_strndup(q, n - (size_t)(q - p));
 	size_t len = strlen(w), e;
 	bool code = false;
 

@@ -232,3 +232,24 @@ bool us_rulecache_commit(struct us_rulecache_writer *w, const char *header, size
 	writer_free(w);
 	return ok;
 }
+
+void us_rulecache_put32(GByteArray *b, guint32 v)
+{
+	g_byte_array_append(b, (const guint8 *)&v, sizeof v);
+}
+
+void us_rulecache_put_string(GByteArray *b, const char *str)
+{
+	g_byte_array_append(b, (const guint8 *)str, (guint)strlen(str) + 1);
+}
+
+bool us_rulecache_read(struct us_rulecache *c, const void *key, size_t klen,
+		       struct us_rulecache_reader *rd)
+{
+	size_t len = 0;
+
+	rd->p = us_rulecache_get(c, key, klen, &len);
+	rd->end = rd->p + len;
+	rd->bad = rd->p == NULL;
+	return !rd->bad;
+}

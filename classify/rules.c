@@ -321,6 +321,9 @@ static void ruleset_clear(struct us_ruleset *rs)
 	g_ptr_array_unref(rs->units);
 	g_string_chunk_free(rs->literals);
 	g_ptr_array_unref(rs->files);
+	/* The reason tables may read the cache in place. */
+	us_reasons_free(rs->reasons);
+	rs->reasons = NULL;
 	us_rulecache_close(rs->cache);
 	g_free(rs->dir);
 	g_free(rs->candidate_bits);
@@ -328,7 +331,6 @@ static void ruleset_clear(struct us_ruleset *rs)
 		g_ptr_array_unref(rs->file_names);
 	if (rs->candidates)
 		g_array_unref(rs->candidates);
-	us_reasons_free(rs->reasons);
 	memset(rs, 0, sizeof *rs);
 }
 
@@ -350,6 +352,10 @@ void us_ruleset_free(struct us_ruleset *rs)
 
 struct us_reasons *us_ruleset_reasons(struct us_ruleset *rs, const char *dir, GError **error)
 {
+	/* From the rule cache when it has them (it was written from DIR's
+	 * files, its header names the .reasons files too), else parsed. */
+	if (rs->reasons == NULL && rs->cache != NULL && strcmp(dir, rs->dir) == 0)
+		rs->reasons = us_reasons_from_cache(rs->cache, rs->dir);
 	if (rs->reasons == NULL) {
 		struct us_reasons *rt = us_reasons_new();
 		if (!us_reasons_load_dir(rt, dir, error)) {
@@ -854,21 +860,11 @@ static void litscan_destroy(gpointer ls);
  * then, so that a cached run analyses no regex). */
 
 /* Bump when the layout or the meaning of a record changes. */
-#define CACHE_FORMAT 8
+#define CACHE_FORMAT 9
 #define UNIT_EXACT 1u
 #define UNIT_EMPTY_TEST 2u
 #define UNIT_HEADER 4u
 #define UNIT_TESTED 8u
-
-static void put32(GByteArray *b, guint32 v)
-{
-	g_byte_array_append(b, (const guint8 *)&v, sizeof v);
-}
-
-static void put_string(GByteArray *b, const char *str)
-{
-	g_byte_array_append(b, (const guint8 *)str, (guint)strlen(str) + 1);
-}
 
 static void put_record(struct us_rulecache_writer *w, char tag, guint32 n, const GByteArray *b)
 {
@@ -903,6 +899,22 @@ static void put_scanner(struct us_rulecache_writer *w, const char *key, size_t k
 }
 
 static void unit_split(struct us_ruleset *rs, struct unit *u);
+
+/* Adds the records of DIR's reason tables (reasons.h), parsed now and
+ * kept by RS for this run; none if they do not parse (a run that needs
+ * them then parses them and reports what is wrong). */
+static void cache_write_reasons(struct us_ruleset *rs, const char *dir,
+				struct us_rulecache_writer *w)
+{
+	struct us_reasons *rt = us_reasons_new();
+
+	if (rs->reasons != NULL || !us_reasons_load_dir(rt, dir, NULL)) {
+		us_reasons_free(rt);
+		return;
+	}
+	us_reasons_cache_write(rt, w);
+	rs->reasons = rt;
+}
 
 /* Writes RS, just parsed from NAMES in DIR, as the cache with HEADER. */
 static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray *names,
@@ -939,13 +951,13 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 	}
 	rs->body_children = true;
 	b = g_byte_array_new();
-	put32(b, rs->rules->len);
-	put32(b, rs->units->len);
-	put32(b, names->len);
+	us_rulecache_put32(b, rs->rules->len);
+	us_rulecache_put32(b, rs->units->len);
+	us_rulecache_put32(b, names->len);
 	us_rulecache_add(w, "c", 1, b->data, b->len);
 	g_byte_array_set_size(b, 0);
 	for (guint i = 0; i < names->len; i++)
-		put_string(b, g_ptr_array_index(names, i));
+		us_rulecache_put_string(b, g_ptr_array_index(names, i));
 	us_rulecache_add(w, "f", 1, b->data, b->len);
 
 	/* Which rules hang on which unit, and which on none. */
@@ -958,7 +970,7 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 		int u = first_literal_unit(r);
 		guint32 index = i;
 		if (u < 0)
-			put32(b, index);
+			us_rulecache_put32(b, index);
 		else
 			g_array_append_val((GArray *)g_ptr_array_index(per_unit, u), index);
 	}
@@ -968,22 +980,22 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 		const struct unit *u = g_ptr_array_index(rs->units, i);
 		const GArray *list = g_ptr_array_index(per_unit, i);
 		g_byte_array_set_size(b, 0);
-		put32(b, u->key.field);
-		put32(b, (guint32)u->key.cflags);
-		put32(b, (u->exact ? UNIT_EXACT : 0) | (u->empty_test ? UNIT_EMPTY_TEST : 0) |
-			 (u->key.header ? UNIT_HEADER : 0) | (u->tested ? UNIT_TESTED : 0));
-		put32(b, u->literals->len);
-		put32(b, list->len);
+		us_rulecache_put32(b, u->key.field);
+		us_rulecache_put32(b, (guint32)u->key.cflags);
+		us_rulecache_put32(b, (u->exact ? UNIT_EXACT : 0) | (u->empty_test ? UNIT_EMPTY_TEST : 0) |
+				      (u->key.header ? UNIT_HEADER : 0) | (u->tested ? UNIT_TESTED : 0));
+		us_rulecache_put32(b, u->literals->len);
+		us_rulecache_put32(b, list->len);
 		for (guint j = 0; j < list->len; j++)
-			put32(b, g_array_index(list, guint32, j));
-		put32(b, u->children ? u->children->len : 0);
+			us_rulecache_put32(b, g_array_index(list, guint32, j));
+		us_rulecache_put32(b, u->children ? u->children->len : 0);
 		for (guint j = 0; u->children && j < u->children->len; j++)
-			put32(b, ((const struct unit *)g_ptr_array_index(u->children, j))->id);
+			us_rulecache_put32(b, ((const struct unit *)g_ptr_array_index(u->children, j))->id);
 		if (u->key.header)
-			put_string(b, u->key.header);
-		put_string(b, u->key.regex);
+			us_rulecache_put_string(b, u->key.header);
+		us_rulecache_put_string(b, u->key.regex);
 		for (guint j = 0; j < u->literals->len; j++)
-			put_string(b, g_ptr_array_index(u->literals, j));
+			us_rulecache_put_string(b, g_ptr_array_index(u->literals, j));
 		put_record(w, 'u', i, b);
 		if (u->child_scan) {
 			char kkey[5] = { 'k' };
@@ -999,20 +1011,20 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 		guint file = 0;
 		g_ptr_array_find(rs->files, r->file, &file);
 		g_byte_array_set_size(b, 0);
-		put32(b, (guint32)r->kind);
-		put32(b, (guint32)r->score);
-		put32(b, r->has_score);
-		put32(b, file);
-		put32(b, r->line);
-		put32(b, r->conditions->len);
+		us_rulecache_put32(b, (guint32)r->kind);
+		us_rulecache_put32(b, (guint32)r->score);
+		us_rulecache_put32(b, r->has_score);
+		us_rulecache_put32(b, file);
+		us_rulecache_put32(b, r->line);
+		us_rulecache_put32(b, r->conditions->len);
 		for (guint j = 0; j < r->conditions->len; j++) {
 			const struct condition *c = g_ptr_array_index(r->conditions, j);
-			put32(b, c->unit->id);
-			put32(b, c->negated);
-			put32(b, c->line);
+			us_rulecache_put32(b, c->unit->id);
+			us_rulecache_put32(b, c->negated);
+			us_rulecache_put32(b, c->line);
 		}
-		put_string(b, r->name);
-		put_string(b, r->describe);
+		us_rulecache_put_string(b, r->name);
+		us_rulecache_put_string(b, r->describe);
 		put_record(w, 'r', i, b);
 		char *nkey = g_strconcat("n", r->name, NULL);
 		guint32 index = i;
@@ -1032,74 +1044,21 @@ static void cache_write(struct us_ruleset *rs, const char *dir, const GPtrArray 
 		g_free(skey);
 		g_free(lower);
 	}
+	cache_write_reasons(rs, dir, w);
 	us_rulecache_commit(w, header->str, header->len);
-}
-
-/* Reading records: a cursor that turns "damaged" rather than read past
- * the end. */
-struct reader {
-	const guchar *p, *end;
-	bool bad;
-};
-
-static guint32 get32(struct reader *rd)
-{
-	guint32 v = 0;
-
-	if (rd->bad || (size_t)(rd->end - rd->p) < sizeof v) {
-		rd->bad = true;
-		return 0;
-	}
-	memcpy(&v, rd->p, sizeof v);
-	rd->p += sizeof v;
-	return v;
-}
-
-/* A NUL-terminated string in place. */
-static const char *get_string(struct reader *rd)
-{
-	const guchar *nul;
-
-	if (rd->bad || (nul = memchr(rd->p, '\0', (size_t)(rd->end - rd->p))) == NULL) {
-		rd->bad = true;
-		return "";
-	}
-	const char *str = (const char *)rd->p;
-	rd->p = nul + 1;
-	return str;
-}
-
-/* N 32-bit numbers in place (unaligned). */
-static const guchar *get_array(struct reader *rd, guint32 n)
-{
-	const guchar *at = rd->p;
-
-	if (rd->bad || n > (size_t)(rd->end - rd->p) / sizeof(guint32)) {
-		rd->bad = true;
-		return NULL;
-	}
-	rd->p += (size_t)n * sizeof(guint32);
-	return at;
 }
 
 static guint32 array_at(const guchar *array, guint i)
 {
-	guint32 v;
-
-	memcpy(&v, array + (size_t)i * sizeof v, sizeof v);
-	return v;
+	return us_rulecache_at(array, i);
 }
 
-static bool record(struct us_ruleset *rs, char tag, guint32 n, struct reader *rd)
+static bool record(struct us_ruleset *rs, char tag, guint32 n, struct us_rulecache_reader *rd)
 {
 	char key[5] = { tag };
-	size_t len = 0;
 
 	memcpy(key + 1, &n, sizeof n);
-	rd->p = us_rulecache_get(rs->cache, key, sizeof key, &len);
-	rd->end = rd->p + len;
-	rd->bad = rd->p == NULL;
-	return !rd->bad;
+	return us_rulecache_read(rs->cache, key, sizeof key, rd);
 }
 
 /* Unit ID, made from its record if need be; NULL (and RS broken) if it
@@ -1107,20 +1066,21 @@ static bool record(struct us_ruleset *rs, char tag, guint32 n, struct reader *rd
 static struct unit *unit_get(struct us_ruleset *rs, guint id)
 {
 	struct unit *u = id < rs->units->len ? g_ptr_array_index(rs->units, id) : NULL;
-	struct reader rd;
+	struct us_rulecache_reader rd;
 
 	if (u != NULL || !rs->frozen || id >= rs->units->len || !record(rs, 'u', id, &rd)) {
 		if (u == NULL)
 			rs->broken = true;
 		return u;
 	}
-	guint32 field = get32(&rd), cflags = get32(&rd), flags = get32(&rd);
-	guint32 n_literals = get32(&rd), n_first = get32(&rd);
-	const guchar *first = get_array(&rd, n_first);
-	guint32 n_children = get32(&rd);
-	const guchar *children = get_array(&rd, n_children);
-	const char *header = flags & UNIT_HEADER ? get_string(&rd) : NULL;
-	const char *regex = get_string(&rd);
+	guint32 field = us_rulecache_get32(&rd), cflags = us_rulecache_get32(&rd);
+	guint32 flags = us_rulecache_get32(&rd);
+	guint32 n_literals = us_rulecache_get32(&rd), n_first = us_rulecache_get32(&rd);
+	const guchar *first = us_rulecache_get_array(&rd, n_first);
+	guint32 n_children = us_rulecache_get32(&rd);
+	const guchar *children = us_rulecache_get_array(&rd, n_children);
+	const char *header = flags & UNIT_HEADER ? us_rulecache_get_string(&rd) : NULL;
+	const char *regex = us_rulecache_get_string(&rd);
 	if (rd.bad || field > FIELD_PARTS || (field == FIELD_HEADER) != (header != NULL) ||
 	    n_literals > (size_t)(rd.end - rd.p)) {
 		rs->broken = true;
@@ -1137,7 +1097,7 @@ static struct unit *unit_get(struct us_ruleset *rs, guint id)
 	u->first_of = first;
 	u->n_first_of = n_first;
 	for (guint32 i = 0; i < n_literals; i++)
-		g_ptr_array_add(u->literals, (char *)get_string(&rd));
+		g_ptr_array_add(u->literals, (char *)us_rulecache_get_string(&rd));
 	for (guint i = 0; i < n_first; i++)
 		if (array_at(first, i) >= rs->rules->len)
 			rd.bad = true;
@@ -1168,17 +1128,18 @@ static const char *file_path(struct us_ruleset *rs, guint i)
 static struct rule *rule_get(struct us_ruleset *rs, guint index)
 {
 	struct rule *r = index < rs->rules->len ? g_ptr_array_index(rs->rules, index) : NULL;
-	struct reader rd;
+	struct us_rulecache_reader rd;
 
 	if (r != NULL || !rs->frozen || index >= rs->rules->len || !record(rs, 'r', index, &rd)) {
 		if (r == NULL)
 			rs->broken = true;
 		return r;
 	}
-	guint32 kind = get32(&rd), score = get32(&rd), has_score = get32(&rd);
-	guint32 file = get32(&rd), line = get32(&rd), n = get32(&rd);
-	const guchar *conds = get_array(&rd, n > G_MAXUINT32 / 3 ? G_MAXUINT32 : n * 3);
-	const char *name = get_string(&rd), *describe = get_string(&rd);
+	guint32 kind = us_rulecache_get32(&rd), score = us_rulecache_get32(&rd);
+	guint32 has_score = us_rulecache_get32(&rd), file = us_rulecache_get32(&rd);
+	guint32 line = us_rulecache_get32(&rd), n = us_rulecache_get32(&rd);
+	const guchar *conds = us_rulecache_get_array(&rd, n > G_MAXUINT32 / 3 ? G_MAXUINT32 : n * 3);
+	const char *name = us_rulecache_get_string(&rd), *describe = us_rulecache_get_string(&rd);
 	if (rd.bad || file >= rs->files->len || kind == US_KIND_NONE || kind > US_KIND_FEEDBACK) {
 		rs->broken = true;
 		return NULL;
@@ -1226,7 +1187,7 @@ static struct us_litscan *cache_scanner(struct us_ruleset *rs, const char *key, 
  * closed, RS as it was) if its counts do not decode. */
 static bool cache_attach(struct us_ruleset *rs, const char *dir, struct us_rulecache *cache)
 {
-	struct reader rd = { 0 };
+	struct us_rulecache_reader rd = { 0 };
 	size_t len = 0;
 	guint32 n_rules, n_units, n_files, n_always;
 	const guchar *always;
@@ -1235,14 +1196,14 @@ static bool cache_attach(struct us_ruleset *rs, const char *dir, struct us_rulec
 	rd.p = us_rulecache_get(cache, "c", 1, &len);
 	rd.end = rd.p + len;
 	rd.bad = rd.p == NULL;
-	n_rules = get32(&rd);
-	n_units = get32(&rd);
-	n_files = get32(&rd);
+	n_rules = us_rulecache_get32(&rd);
+	n_units = us_rulecache_get32(&rd);
+	n_files = us_rulecache_get32(&rd);
 	rd.p = us_rulecache_get(cache, "a", 1, &len);
 	rd.end = rd.p + len;
 	rd.bad = rd.bad || rd.p == NULL;
 	n_always = (guint32)(len / sizeof(guint32));
-	always = get_array(&rd, n_always);
+	always = us_rulecache_get_array(&rd, n_always);
 	if (rd.bad || n_rules > G_MAXINT / 2 || n_units > G_MAXINT / 2 ||
 	    (rd.p = us_rulecache_get(cache, "f", 1, &len)) == NULL) {
 		us_rulecache_close(cache);
@@ -1253,7 +1214,7 @@ static bool cache_attach(struct us_ruleset *rs, const char *dir, struct us_rulec
 	/* Paths are made when a rule needs one (file_path()). */
 	rs->file_names = g_ptr_array_new();
 	for (guint32 i = 0; i < n_files && !rd.bad; i++) {
-		g_ptr_array_add(rs->file_names, (char *)get_string(&rd));
+		g_ptr_array_add(rs->file_names, (char *)us_rulecache_get_string(&rd));
 		g_ptr_array_add(rs->files, NULL);
 	}
 	for (guint i = 0; i < n_always && !rd.bad; i++)
@@ -1328,8 +1289,11 @@ static bool thaw(struct us_ruleset *rs)
 	return true;
 }
 
-GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
-			     GError **error)
+/* The names of DIR's files ending in SUFFIX, in byte order; and, if
+ * ALSO is not NULL, those ending in ALSO_SUFFIX in *ALSO: one listing
+ * for both. NULL with ERROR if DIR cannot be read. */
+static GPtrArray *dir_list(const char *dir, const char *suffix, const char *also_suffix,
+			  GPtrArray **also, GQuark domain, GError **error)
 {
 	GError *io = NULL;
 	GDir *d = g_dir_open(dir, 0, &io);
@@ -1342,14 +1306,27 @@ GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
 		return NULL;
 	}
 	names = g_ptr_array_new_with_free_func(g_free);
-	while ((name = g_dir_read_name(d)) != NULL)
+	if (also)
+		*also = g_ptr_array_new_with_free_func(g_free);
+	while ((name = g_dir_read_name(d)) != NULL) {
 		if (g_str_has_suffix(name, suffix))
 			g_ptr_array_add(names, g_strdup(name));
+		else if (also && g_str_has_suffix(name, also_suffix))
+			g_ptr_array_add(*also, g_strdup(name));
+	}
 	g_dir_close(d);
 	/* Byte order, not the locale's: the same files load the same way
 	 * everywhere. */
 	g_ptr_array_sort(names, compare_names);
+	if (also)
+		g_ptr_array_sort(*also, compare_names);
 	return names;
+}
+
+GPtrArray *us_rules_dir_list(const char *dir, const char *suffix, GQuark domain,
+			     GError **error)
+{
+	return dir_list(dir, suffix, NULL, NULL, domain, error);
 }
 
 bool us_rules_dir_parse(const char *dir, const GPtrArray *names, us_rules_parse_fn parse,
@@ -1388,20 +1365,11 @@ static bool load_files(struct us_ruleset *rs, const char *dir, const GPtrArray *
 	return us_rules_dir_parse(dir, names, parse_rule_file, rs, RULES_ERROR, error);
 }
 
-/* The names of DIR's rule files in byte order, and the cache header
- * that describes them (format, each file's name, size and modification
- * time); NULL and ERROR set if DIR cannot be read. */
-static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
+/* Appends to HEADER, per file of NAMES in DIR: its name, NUL, then
+ * size and time as raw numbers (a header is compared, never read; no
+ * formatting, since a run pays for every file). */
+static void stamp_files(GString *header, const char *dir, const GPtrArray *names)
 {
-	GPtrArray *names = us_rules_dir_list(dir, ".rules", RULES_ERROR, error);
-
-	if (names == NULL)
-		return NULL;
-	g_string_printf(header, "unscatter rules cache %d %s %zu %zu\n", CACHE_FORMAT,
-			US_VERSION, sizeof(struct key), sizeof(void *));
-	/* Per file: its name, NUL, then size and time as raw numbers (a
-	 * header is compared, never read; no formatting, since a run pays
-	 * for every file). */
 	GString *path = g_string_new(dir);
 	g_string_append_c(path, G_DIR_SEPARATOR);
 	gsize dir_len = path->len;
@@ -1420,6 +1388,27 @@ static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
 		g_string_append_len(header, (const char *)stamp, sizeof stamp);
 	}
 	g_string_free(path, TRUE);
+}
+
+/* The names of DIR's rule files in byte order, and the cache header
+ * that describes them and the reason tables (format, each file's name,
+ * size and modification time); NULL and ERROR set if DIR cannot be read. */
+static GPtrArray *rule_files(const char *dir, GString *header, GError **error)
+{
+	GPtrArray *tables = NULL;
+	GPtrArray *names = dir_list(dir, ".rules", ".reasons", &tables, RULES_ERROR, error);
+
+	if (names == NULL)
+		return NULL;
+	g_string_printf(header, "unscatter rules cache %d %s %zu %zu\n", CACHE_FORMAT,
+			US_VERSION, sizeof(struct key), sizeof(void *));
+	stamp_files(header, dir, names);
+	/* The reason tables' records depend on theirs: they follow, after a
+	 * newline (every name ends in its suffix, so one list cannot be
+	 * read as the other). */
+	g_string_append_c(header, '\n');
+	stamp_files(header, dir, tables);
+	g_ptr_array_unref(tables);
 	return names;
 }
 

@@ -23,14 +23,22 @@
  * reason; none gives "undefined". NAME must be declared by a reason line
  * before it is used. FLAGS: i (ignore case), m (^ and $ at line breaks).
  *
- * Speed: only bounces load the table (lazily). Loading only parses and
- * takes the literals out of each text regex (prefilter.h); a decision
- * scans the diagnostic once for all literals, decides plain-text regexes
- * by that scan alone and compiles (once) only the regexes whose literals
- * occur, or that have none. us_reasons_lint() compiles everything.
+ * Speed: only bounces load the table (lazily), normally from the rule
+ * cache (below), which holds it analysed and split, with its scanners;
+ * without one, loading only parses and takes the literals out of each
+ * regex (prefilter.h). A decision scans the diagnostic once for all
+ * literals (of the text regexes and, from a cache, of all their pieces:
+ * alternatives, split in turn down to plain text or regexes under 30
+ * bytes), decides plain-text regexes and pieces by that scan alone and
+ * compiles (once) only the pieces whose literals occur, or that have
+ * none; a piece with a "." or "[^" at its top level also needs one of
+ * the literals of the part before it ("recipient" of "recipient[^.]*
+ * does not exist"). us_reasons_lint() compiles everything.
  * End lines are tried on a body line only if one of their literals
  * occurs in that line (or they have none), and are split into
- * alternatives like text lines. When the bytes a
+ * alternatives like text lines; recipient and skip lines only if the
+ * line has every byte their matches must contain (plain non-letters
+ * outside optional parts and alternatives: "<", ">", ":" ...). When the bytes a
  * match can hold are known (a regex of plain characters, brackets, groups,
  * quantifiers, ^ $ and \b-style assertions), TRE sees only the runs of
  * the text free of the other bytes that contain a literal ("[^.]*"
@@ -75,6 +83,28 @@ unsigned us_reasons_lint(struct us_reasons *rt, GPtrArray *problems);
 /* Read DIR's reason tables and lint them as above; a file that does not
  * parse is one problem ("FILE:LINE: what"). Returns the number of problems. */
 unsigned us_reasons_lint_dir(const char *dir, GPtrArray *problems);
+
+/* The cache (rulecache.h) holds reason tables too, in records whose
+ * keys start with "R", so that a bounce reads a table analysed, split
+ * and scanned for beforehand, and parses nothing.
+ *
+ * us_reasons_prepare: split every text and end entry's regex all the
+ * way down and build the scanners now (the cache's writer does, for all
+ * runs after it); decisions are the same either way.
+ * us_reasons_cache_write: prepare RT and add its records to W.
+ * us_reasons_from_cache: the table of C's records, read in place (C
+ * must stay open while it lives) for the rule directory DIR (which
+ * "FILE:LINE" names start with), or NULL if C has none or they do not
+ * decode. Records found damaged later (while deciding) make the table
+ * parse DIR's files into itself instead, and go on. Nothing can be
+ * parsed into such a table (us_reasons_parse() fails). */
+struct us_rulecache;
+struct us_rulecache_writer;
+void us_reasons_prepare(struct us_reasons *rt);
+void us_reasons_cache_write(struct us_reasons *rt, struct us_rulecache_writer *w);
+struct us_reasons *us_reasons_from_cache(struct us_rulecache *c, const char *dir);
+/* Whether RT was read from a cache (and still is). */
+bool us_reasons_cached(const struct us_reasons *rt);
 
 /* What is known of one failed (or delayed) recipient. Any member may be NULL. */
 struct us_reason_query {

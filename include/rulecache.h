@@ -14,12 +14,15 @@
  * Whatever goes wrong (missing, stale, truncated, unwritable) means
  * only that the rules are parsed from their files.
  *
- * Ownership: rules.c is the only user; the records' layout is its own. */
+ * Ownership: rules.c opens, checks and writes the cache; the records'
+ * layout is its own, but for those whose keys start with "R", which
+ * reasons.c writes and reads (the reason tables, reasons.h). */
 #ifndef UNSCATTER_RULECACHE_H
 #define UNSCATTER_RULECACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <glib.h>
 
 struct us_rulecache;
@@ -52,5 +55,69 @@ void us_rulecache_add_aligned(struct us_rulecache_writer *w, const void *key, si
 bool us_rulecache_commit(struct us_rulecache_writer *w, const char *header, size_t len);
 /* Drops W without putting anything in place. */
 void us_rulecache_abandon(struct us_rulecache_writer *w);
+
+/* Records are built and read with these: 32-bit numbers in this
+ * machine's order, strings NUL-terminated. */
+void us_rulecache_put32(GByteArray *b, guint32 v);
+void us_rulecache_put_string(GByteArray *b, const char *str);
+
+/* A cursor over a record that turns BAD rather than read past END. */
+struct us_rulecache_reader {
+	const guchar *p, *end;
+	bool bad;
+};
+
+/* Sets RD on record KEY (KLEN bytes) of C; false (RD bad) if there is none. */
+bool us_rulecache_read(struct us_rulecache *c, const void *key, size_t klen,
+		       struct us_rulecache_reader *rd);
+
+/* The readers are inline: a run reads a few thousand numbers and strings. */
+static inline guint32 us_rulecache_get32(struct us_rulecache_reader *rd)
+{
+	guint32 v = 0;
+
+	if (rd->bad || (size_t)(rd->end - rd->p) < sizeof v) {
+		rd->bad = true;
+		return 0;
+	}
+	memcpy(&v, rd->p, sizeof v);
+	rd->p += sizeof v;
+	return v;
+}
+
+/* A NUL-terminated string in place ("" when bad). */
+static inline const char *us_rulecache_get_string(struct us_rulecache_reader *rd)
+{
+	const guchar *nul;
+
+	if (rd->bad || (nul = memchr(rd->p, '\0', (size_t)(rd->end - rd->p))) == NULL) {
+		rd->bad = true;
+		return "";
+	}
+	const char *str = (const char *)rd->p;
+	rd->p = nul + 1;
+	return str;
+}
+
+/* N 32-bit numbers in place (unaligned: read them with us_rulecache_at). */
+static inline const guchar *us_rulecache_get_array(struct us_rulecache_reader *rd, guint32 n)
+{
+	const guchar *at = rd->p;
+
+	if (rd->bad || n > (size_t)(rd->end - rd->p) / sizeof(guint32)) {
+		rd->bad = true;
+		return NULL;
+	}
+	rd->p += (size_t)n * sizeof(guint32);
+	return at;
+}
+
+static inline guint32 us_rulecache_at(const guchar *array, guint i)
+{
+	guint32 v;
+
+	memcpy(&v, array + (size_t)i * sizeof v, sizeof v);
+	return v;
+}
 
 #endif

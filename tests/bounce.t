@@ -2,7 +2,7 @@
 # bounce.t - bounce details on real corpus messages: recipient, status codes,
 # diagnostic, action and reason, in passthrough headers, --terse and --explain.
 . "$TOP/tests/lib.sh"
-plan 24
+plan 29
 
 B=$CORPUS/sisimai-set-of-emails/maildir/bsd
 CONF=$(make_config)
@@ -66,6 +66,8 @@ printf 'reason userunknown no such user\ntext userunknown /no such user/i\ntext 
 err=$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml" 2>&1); st=$?
 is "$st:$err" "78:$TMP/r/bad.reasons:3: unknown reason 'nosuch' (declare it with a reason line first)" "bad reason table: FILE:LINE, exit 78"
 u -R "$TMP/r" -t <"$TOP/samples/ordinary.eml" >/dev/null 2>&1; is "$?" 0 "ordinary mail never reads the reason table"
+err=$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml" 2>&1); st=$?
+is "$st:$err" "78:$TMP/r/bad.reasons:3: unknown reason 'nosuch' (declare it with a reason line first)" "bad reason table, rule cache in place: still FILE:LINE, exit 78"
 u --lint-rules "$TMP/r" 2>"$TMP/e" >/dev/null; st=$?
 is "$st:$(cat "$TMP/e")" "78:$TMP/r/bad.reasons:3: unknown reason 'nosuch' (declare it with a reason line first)" "--lint-rules checks the reason table"
 printf 'reason userunknown no such user\ntext userunknown /no such (user/i\n' >"$TMP/r/bad.reasons"
@@ -77,3 +79,11 @@ case $st:$(cat "$TMP/e") in "78:$TMP/r/bad.reasons:2: "*) pass "--lint-rules: re
 rm "$TMP/r/bad.reasons"
 is "$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml")" "backscatter dsn unknown reason=undefined action=failed status=5.5.0 code=550" "no reason table: reason undefined, codes still found"
 u --lint-rules "$RULES" >/dev/null; is "$?" 0 "--lint-rules: the shipped reason table is valid"
+# The rule cache holds the reason table too: rebuilt when it changes.
+printf 'reason filtered f\ntext filtered /user/i\n' >"$TMP/r/t.reasons"
+is "$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml" | cut -d' ' -f4)" "reason=filtered" "a new reason table is read"
+is "$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml" | cut -d' ' -f4)" "reason=filtered" "... and from the cache"
+printf 'reason blocked b\ntext blocked /user/i\n' >"$TMP/r/t.reasons"
+is "$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml" | cut -d' ' -f4)" "reason=blocked" "an edited reason table makes the cache stale"
+printf 'garbage' >"$TMP/r/.unscatter-rules.cache"
+is "$(u -R "$TMP/r" -t <"$B/lhost-qmail-01.eml" | cut -d' ' -f4)" "reason=blocked" "a garbage cache: the table is read from its file"

@@ -169,6 +169,37 @@ static void laziness(void)
 	us_reasons_free(rt);
 }
 
+/* Pieces split in turn, and prepared (as for the cache): a piece is
+ * compiled only if the literals of its start occur too. */
+static void pieces(void)
+{
+	static const char text[] = DECL
+		"text userunknown /(recipient|address|mailbox)[^.]* (does not exist|unknown)|no such user/i\n";
+	for (int prepared = 0; prepared < 2; prepared++) {
+		struct us_reasons *rt = table(text);
+		char *what;
+		if (prepared)
+			us_reasons_prepare(rt);
+		what = g_strdup_printf("%s: a phrase without the start of any piece", prepared ? "prepared" : "parsed");
+		is_str(decide(rt, "failed", NULL, NULL, "550 user does not exist", NULL), "undefined", what);
+		g_free(what);
+		is_int(us_reasons_compilations(rt), 0, "... compiles nothing");
+		is_str(decide(rt, "failed", NULL, NULL, "no such user", NULL), "userunknown", "a plain-text piece");
+		is_int(us_reasons_compilations(rt), 0, "... by the scan alone");
+		is_str(decide(rt, "failed", NULL, NULL, "The mailbox you named does not exist", NULL), "userunknown",
+		       "a piece of a piece");
+		is_int(us_reasons_compilations(rt), 1, "... the only one compiled");
+		is_str(decide(rt, "failed", NULL, NULL, "The mailbox. It does not exist", NULL), "undefined",
+		       "[^.] holds");
+		is_str(decide(rt, "failed", NULL, NULL, "address unknown", NULL), "userunknown", "another");
+		is_int(us_reasons_compilations(rt), 2, "... compiled in turn");
+		GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+		is_int(us_reasons_lint(rt, problems), 0, "lint");
+		g_ptr_array_unref(problems);
+		us_reasons_free(rt);
+	}
+}
+
 struct seen {
 	GString *all;
 };
@@ -200,6 +231,46 @@ static void recipients(void)
 	g_string_truncate(s.all, 0);
 	ok(us_reasons_find_recipients(rt, "see mailto:dee\n", 15, on_found, &s, &error) &&
 	   strcmp(s.all->str, "dee") == 0, "fallback lines only when nothing else matched");
+	g_string_free(s.all, TRUE);
+	us_reasons_free(rt);
+}
+
+/* A recipient line is tried on a body line only if the line has every
+ * byte its matches contain: not those of optional parts, alternatives or
+ * assertions. */
+static void needed_bytes(void)
+{
+	static const struct { const char *regex, *line, *want; } cases[] = {
+		{ "^to:? *<?([a-z]+@[a-z.]+)>?$", "to bob@example.org", "bob@example.org" },
+		{ "^ *\\<([a-z]+@[a-z]+)\\>", " bob@host", "bob@host" },
+		{ "^-{0,2}=([a-z]+@[a-z]+)", "=bob@host", "bob@host" },
+		{ "^([a-z]+@[a-z]+)(#|%)", "bob@host%", "bob@host" },
+		{ "^[(]([a-z]+@[a-z]+)[)](=|x:)?$", "(bob@host)", "bob@host" },
+		{ "^([a-z]+@[a-z]+)(=|x:)?[.]$", "bob@host.", "bob@host" },
+		{ "^=+:([a-z]+@[a-z]+)", "==:bob@host", "bob@host" },
+		{ "^=+:([a-z]+@[a-z]+)", "==bob@host", "" },
+		{ "^<([a-z]+@[a-z]+)>:", "<bob@host> ", "" },
+		{ "^<([a-z]+@[a-z]+)>:", "<bob@host>:", "bob@host" },
+	};
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf("recipient /%s/\n", cases[i].regex);
+		struct us_reasons *rt = table(text);
+		struct seen s = { g_string_new(NULL) };
+		char *what = g_strdup_printf("/%s/ on '%s'", cases[i].regex, cases[i].line);
+		ok(us_reasons_find_recipients(rt, cases[i].line, strlen(cases[i].line), on_found, &s, NULL) &&
+		   strcmp(s.all->str, cases[i].want) == 0, what);
+		if (strcmp(s.all->str, cases[i].want) != 0)
+			printf("# found '%s'\n", s.all->str);
+		g_free(what);
+		g_free(text);
+		g_string_free(s.all, TRUE);
+		us_reasons_free(rt);
+	}
+	struct us_reasons *rt = table("recipient /^<([^>]+)>:/\nskip /^To:/\n");
+	static const char text[] = "no address here: a@b\nnor <here>\n";
+	struct seen s = { g_string_new(NULL) };
+	ok(us_reasons_find_recipients(rt, text, strlen(text), on_found, &s, NULL) && s.all->len == 0 &&
+	   us_reasons_compilations(rt) == 0, "lines without all of < > : need no regex");
 	g_string_free(s.all, TRUE);
 	us_reasons_free(rt);
 }
@@ -291,8 +362,10 @@ int main(void)
 	parse_errors();
 	decisions();
 	laziness();
+	pieces();
 	windows();
 	recipients();
+	needed_bytes();
 	shipped();
 	return tap_done();
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include "reasons.h"
 #include "rules.h"
 #include "rules-internal.h"
 #include "tap.h"
@@ -802,6 +803,14 @@ static const char *damage_rules(const char *key, unsigned klen)
 	return klen == 5 && key[0] == 'r' ? "\x01" : NULL;
 }
 
+/* Records whose key starts with DAMAGED_KEY. */
+static const char *damaged_key;
+
+static const char *damage_reason_records(const char *key, unsigned klen)
+{
+	return klen >= 2 && strncmp(key, damaged_key, 2) == 0 ? "LSS1 x" : NULL;
+}
+
 static const char *damage_scanners(const char *key, unsigned klen)
 {
 	(void)klen;
@@ -961,6 +970,203 @@ static void cache_fallbacks(void)
 	g_free(dir);
 }
 
+/* The reason tables in the rule cache (reasons.h): the same outcomes
+ * whether parsed, prepared for the cache or read from it. */
+static const char cache_reasons[] =
+	"reason userunknown no such user\nreason mailboxfull full\nreason expired late\n"
+	"text mailboxfull /mailbox (is )?full|over ?quota/i\n"
+	"text userunknown /(no such|unknown) (user|recipient)[^.]*here|user unknown|recipient (address )?rejected: (user unknown|no mailbox)/i\n"
+	"status 4.*.* expired\n"
+	"recipient /^<([^>]+)>:/\n"
+	"end /^(-+ original message|received:|below this line is a copy)/i\n";
+
+static void add_recipient(const char *addr, size_t len, size_t after, void *data)
+{
+	g_string_append_printf(data, " <%.*s>@%zu", (int)len, addr, after);
+}
+
+/* What RT says of a few bounces, one line; file names without folder. */
+static char *reason_outcomes(struct us_reasons *rt)
+{
+	static const struct us_reason_query queries[] = {
+		{ "failed", "5.1.1", "550", "550 no such user here, sorry" },
+		{ "failed", NULL, NULL, "Recipient address rejected: no mailbox" },
+		{ "failed", NULL, NULL, "552 Mailbox is FULL" },
+		{ "delayed", "4.4.1", NULL, "connection timed out" },
+		{ "failed", NULL, NULL, "unknown user. here" },
+		{ "failed", NULL, NULL, "" },
+	};
+	static const char notice[] = "Hi.\n<a@example.org>: no such user here\n"
+				     "<b@example.org>: over quota\n--- Below this line is a copy\nReceived: x\n";
+	GString *s = g_string_new(NULL);
+	GError *error = NULL;
+
+	for (guint i = 0; i < G_N_ELEMENTS(queries); i++) {
+		const char *reason, *where;
+		if (!us_reasons_decide(rt, &queries[i], &reason, &where, &error))
+			break;
+		const char *slash = where ? strrchr(where, '/') : NULL;
+		g_string_append_printf(s, "%s(%s) ", reason, slash ? slash + 1 : where ? where : "-");
+	}
+	size_t n = error ? 0 : us_reasons_notice_length(rt, notice, strlen(notice), &error);
+	g_string_append_printf(s, "notice=%zu", n);
+	if (!error)
+		us_reasons_find_recipients(rt, notice, n, add_recipient, s, &error);
+	if (error) {
+		g_string_append_printf(s, " ERROR %s", error->message);
+		g_error_free(error);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* The outcomes of DIR's reason tables through a fresh load of DIR's
+ * rules; *CACHED: whether the rules and the table came from the cache. */
+static char *reasons_via_load(const char *dir, bool *rules_cached, bool *table_cached)
+{
+	struct us_ruleset *rs = load(dir);
+	GError *error = NULL;
+	struct us_reasons *rt = us_ruleset_reasons(rs, dir, &error);
+	char *out;
+
+	*rules_cached = us_ruleset_cached(rs);
+	if (rt) {
+		out = reason_outcomes(rt);
+		/* After the decisions, which may have found records damaged. */
+		*table_cached = us_reasons_cached(rt);
+	} else {
+		*table_cached = false;
+		const char *slash = strrchr(error->message, '/');
+		out = g_strdup_printf("ERROR %s", slash ? slash + 1 : error->message);
+		g_error_free(error);
+	}
+	us_ruleset_free(rs);
+	return out;
+}
+
+static void reason_cache(void)
+{
+	char *dir = g_dir_make_tmp("test-cache-XXXXXX", NULL);
+	char *cache = g_build_filename(dir, ".unscatter-rules.cache", NULL);
+	struct us_reasons *plain = us_reasons_new();
+	bool rules_cached, table_cached;
+	char *want, *got;
+
+	ok(us_reasons_parse(plain, "t.reasons", cache_reasons, strlen(cache_reasons), NULL), "test table parses");
+	want = reason_outcomes(plain);
+	is_str(want, "userunknown(t.reasons:5) userunknown(t.reasons:5) mailboxfull(t.reasons:4) "
+	       "expired(t.reasons:6) undefined(-) undefined(-) notice=97 <a@example.org>@20 <b@example.org>@55",
+	       "the test table's outcomes");
+	us_reasons_free(plain);
+
+	write_file(dir, "c.rules", cache_rules);
+	write_file(dir, "t.reasons", cache_reasons);
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	is_str(got, want, "cache written: the table it was written from decides the same");
+	ok(!rules_cached && !table_cached, "... parsed");
+	g_free(got);
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	is_str(got, want, "read from the cache: the same");
+	ok(rules_cached && table_cached, "... rules and table from the cache");
+	g_free(got);
+
+	/* In place, a cached table compiles only what a decision needs, and
+	 * describes the reasons. */
+	struct us_ruleset *rs = load(dir);
+	struct us_reasons *rt = us_ruleset_reasons(rs, dir, NULL);
+	struct us_reason_query q = { "failed", NULL, NULL, "550 user unknown" };
+	const char *reason = NULL, *where = NULL;
+	ok(rt && us_reasons_cached(rt), "cached table");
+	ok(rt && us_reasons_decide(rt, &q, &reason, &where, NULL), "decides");
+	is_str(reason, "userunknown", "plain-text piece of a split entry");
+	ok(where && g_str_has_suffix(where, "/t.reasons:5") && g_str_has_prefix(where, dir),
+	   "named by its file in the rule folder and line");
+	is_int(rt ? us_reasons_compilations(rt) : 99, 0, "... decided by the scan alone");
+	is_str(rt ? us_reasons_describe(rt, "mailboxfull") : NULL, "full", "described");
+	is_int(rt ? us_reasons_files(rt) : 0, 1, "one file");
+	GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+	is_int(rt ? us_reasons_lint(rt, problems) : 99, 0, "lint of a cached table");
+	g_ptr_array_unref(problems);
+	ok(!us_reasons_parse(rt, "more.reasons", "reason x y\n", 11, NULL), "nothing is parsed into it");
+	us_ruleset_free(rs);
+
+	/* Stale: the reason table changed (rules did not). */
+	write_file(dir, "t.reasons", "reason mailboxfull full\ntext mailboxfull /no such user/i\n");
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	ok(g_str_has_prefix(got, "mailboxfull(t.reasons:2) "), "an edited reason table makes the cache stale");
+	ok(!rules_cached && !table_cached, "... and the rules and table are parsed");
+	g_free(got);
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	ok(g_str_has_prefix(got, "mailboxfull(t.reasons:2) ") && rules_cached && table_cached,
+	   "the rebuilt cache has the new table");
+	g_free(got);
+
+	/* A broken table: no records, and every run that needs it says why. */
+	write_file(dir, "t.reasons", "reason mailboxfull full\ntext nosuch /x/\n");
+	for (int i = 0; i < 2; i++) {
+		got = reasons_via_load(dir, &rules_cached, &table_cached);
+		is_str(got, "ERROR t.reasons:2: unknown reason 'nosuch' (declare it with a reason line first)",
+		       i ? "a broken table, rules from the cache: FILE:LINE" : "a broken table: FILE:LINE");
+		ok(rules_cached == (i == 1), i ? "... the rules cached all the same" : "... the cache written");
+		g_free(got);
+	}
+
+	/* A table added; one removed. */
+	write_file(dir, "t.reasons", cache_reasons);
+	write_file(dir, "u.reasons", "reason blocked no\ntext blocked /no such user/i\n");
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	ok(g_str_has_prefix(got, "userunknown(t.reasons:5) ") && !rules_cached, "an added table makes it stale");
+	g_free(got);
+	char *u = g_build_filename(dir, "u.reasons", NULL);
+	g_unlink(u);
+	g_free(u);
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	is_str(got, want, "a removed one too");
+	ok(!rules_cached, "... parsed");
+	g_free(got);
+
+	/* Damaged records under a good header: the files are read instead,
+	 * when loading or in the middle of a decision. */
+	static const char *const damaged[] = { "Rt", "Rs", "Rl", "Rp", "Rk" };
+	gchar *whole = NULL;
+	gsize len = 0;
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	g_free(got);
+	g_file_get_contents(cache, &whole, &len, NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(damaged); i++) {
+		damaged_key = damaged[i];
+		g_file_set_contents(cache, whole, (gssize)len, NULL);
+		rewrite_cache(cache, damage_reason_records);
+		got = reasons_via_load(dir, &rules_cached, &table_cached);
+		char *what = g_strdup_printf("damaged %s records: the same outcomes", damaged[i]);
+		is_str(got, want, what);
+		g_free(what);
+		g_free(got);
+		ok(rules_cached && !table_cached, "... the rules from the cache, the table from its file");
+	}
+	g_free(whole);
+
+	/* Garbage: everything parsed. */
+	g_file_set_contents(cache, "garbage", -1, NULL);
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	is_str(got, want, "a garbage cache: the same outcomes");
+	ok(!rules_cached && !table_cached, "... parsed");
+	g_free(got);
+
+	/* UNSCATTER_NO_CACHE. */
+	g_unlink(cache);
+	g_setenv("UNSCATTER_NO_CACHE", "1", TRUE);
+	got = reasons_via_load(dir, &rules_cached, &table_cached);
+	is_str(got, want, "UNSCATTER_NO_CACHE: the same outcomes");
+	ok(!table_cached && !g_file_test(cache, G_FILE_TEST_EXISTS), "... no cache");
+	g_free(got);
+	g_unsetenv("UNSCATTER_NO_CACHE");
+
+	g_free(want);
+	remove_dir(dir);
+	g_free(cache);
+	g_free(dir);
+}
+
 /* What a one-shot run compiles, and what lint compiles. */
 static void compile_counts(void)
 {
@@ -1058,6 +1264,7 @@ int main(void)
 	windows_equivalence();
 	cache_equivalence();
 	cache_fallbacks();
+	reason_cache();
 	compile_counts();
 	body_characters();
 	return tap_done();
