@@ -49,14 +49,78 @@ void us_mime_shutdown(void)
 
 /* ---- strings ---- */
 
+/* Is S (LEN bytes) all ASCII (no byte >= 0x80)? Eight bytes at a time:
+ * this runs over every header value and most of the text. */
+static bool is_ascii_len(const char *s, size_t len)
+{
+	const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+		memcpy(&w, s + i, 8);
+		if (w & high)
+			return false;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* Is S (LEN bytes) valid UTF-8 (and free of NULs, as g_utf8_validate
+ * wants)? The ASCII test is a good deal cheaper and decides most text. */
+static bool is_utf8(const char *s, size_t len)
+{
+	return (is_ascii_len(s, len) && memchr(s, '\0', len) == NULL) ||
+	       g_utf8_validate_len(s, len, NULL);
+}
+
+/* An owned copy of S (LEN bytes) without surrounding ASCII white space
+ * (what g_strstrip removes) and, when DROP_EOL, without any CR or LF
+ * (what g_mime_utils_header_unfold removes, besides the blanks at either
+ * end): the two applied one after the other, in one copy. */
+static char *strip_copy(const char *s, size_t len, bool drop_eol)
+{
+	const char *end = s + len;
+	char *copy, *out;
+
+	while (s < end && g_ascii_isspace(*s))
+		s++;
+	while (end > s && g_ascii_isspace(end[-1]))
+		end--;
+	len = (size_t)(end - s);
+	const char *nl = drop_eol ? memchr(s, '\n', len) : NULL;
+	bool cr = drop_eol && memchr(s, '\r', len) != NULL;
+	if (nl == NULL && !cr)
+		return g_strndup(s, len);
+	out = copy = g_malloc(len + 1);
+	if (cr) {
+		for (; s < end; s++)
+			if (*s != '\r' && *s != '\n')
+				*out++ = *s;
+	} else {
+		/* Folded lines: copied a line at a time. */
+		for (; nl != NULL; s = nl + 1, nl = memchr(s, '\n', (size_t)(end - s))) {
+			memcpy(out, s, (size_t)(nl - s));
+			out += nl - s;
+		}
+		memcpy(out, s, (size_t)(end - s));
+		out += end - s;
+	}
+	*out = '\0';
+	return copy;
+}
+
 /* An owned copy of S (LEN bytes, -1 = NUL-terminated) that is valid UTF-8
  * (invalid bytes and NULs become U+FFFD) with surrounding blanks removed. */
 static char *clean_utf8(const char *s, gssize len)
 {
-	char *copy = g_utf8_validate(s, len, NULL) ? g_strndup(s, len < 0 ? strlen(s) : (size_t)len)
-						   : g_utf8_make_valid(s, len);
+	size_t n = len < 0 ? strlen(s) : (size_t)len;
 
-	return g_strstrip(copy);
+	if (is_utf8(s, n))
+		return strip_copy(s, n, false);
+	return g_strstrip(g_utf8_make_valid(s, len));
 }
 
 /* Like clean_utf8 but every run of white space (folds included) becomes
@@ -164,28 +228,26 @@ static GMimeObject *parse_entity(GMimeStream *stream)
 
 /* ---- headers ---- */
 
-static bool is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
 /* The value of H, unfolded, decoded, valid UTF-8 and stripped (owned).
  * g_mime_header_get_value() unfolds the raw value and runs GMime's
  * RFC 2047 decoder over it, which costs some thousand instructions a
  * field even when there is nothing to decode. An ASCII value without
  * "=?" has no encoded word and no 8-bit text, so the decoder would give
- * it back unchanged: only GMime's unfolding is applied then (the two
- * agree on all 97,000 such fields of the corpus). */
+ * it back unchanged: only the unfolding is applied then, GMime's
+ * (g_mime_utils_header_unfold: blanks at either end dropped, every CR
+ * and LF removed) done in the same copy as the stripping (the two agree
+ * on all 97,000 such fields of the corpus). */
 static char *header_value(GMimeHeader *h)
 {
 	const char *raw = g_mime_header_get_raw_value(h);
 	const char *value;
 
-	if (raw != NULL && strstr(raw, "=?") == NULL && is_ascii(raw))
-		return g_strstrip(g_mime_utils_header_unfold(raw));
+	if (raw != NULL) {
+		size_t n = strlen(raw);
+		if (is_ascii_len(raw, n) && strstr(raw, "=?") == NULL) {
+			return strip_copy(raw, n, true);
+		}
+	}
 	value = g_mime_header_get_value(h);
 	return clean_utf8(value ? value : "", -1);
 }
