@@ -355,41 +355,115 @@ static char *from_line_sender(const char *line, size_t line_len)
 
 /* ---- part content ---- */
 
-/* The bytes written to the memory stream MEM, which is unreffed; the
- * caller frees them with g_byte_array_unref. */
-static GByteArray *take_bytes(GMimeStream *mem)
+/* Bytes of a part's content: borrowed (from the message, or from the
+ * GMime tree, valid as long as it is) or owned (OWNED, g_free'd by
+ * bytes_free). DATA is never NULL. */
+struct bytes {
+	const char *data;
+	size_t len;
+	char *owned;
+};
+
+static void bytes_free(struct bytes *b)
 {
-	GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_free(b->owned);
+	b->owned = NULL;
+}
+
+static void bytes_take(struct bytes *b, char *owned, size_t len)
+{
+	g_free(b->owned);
+	b->data = b->owned = owned;
+	b->len = len;
+}
+
+/* The bytes written to the memory stream MEM, which is unreffed. */
+static void take_stream(struct bytes *b, GMimeStream *mem)
+{
+	GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	size_t len = array->len;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
-	return bytes;
+	g_byte_array_append(array, (const guint8 *)"", 1);	/* data never NULL */
+	bytes_take(b, (char *)g_byte_array_free(array, FALSE), len);
 }
 
-/* The transfer-decoded content of PART (no charset conversion); the
- * caller frees it with g_byte_array_unref. */
-static GByteArray *part_bytes(GMimePart *part)
+/* The bytes of the memory stream STREAM between its bounds, in place. */
+static bool stream_bytes(GMimeStream *stream, const char **data, size_t *len)
+{
+	if (stream == NULL || !GMIME_IS_STREAM_MEM(stream))
+		return false;
+	GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+	gint64 start = stream->bound_start, end = stream->bound_end;
+
+	if (array == NULL || start < 0)
+		return false;
+	if (end < 0 || end > (gint64)array->len)
+		end = array->len;
+	*data = array->len > 0 ? (const char *)array->data : "";
+	*data += start < end ? start : 0;
+	*len = start < end ? (size_t)(end - start) : 0;
+	return true;
+}
+
+/* The transfer-decoded content of PART (no charset conversion). GMime
+ * keeps a part's content as a bounded memory stream over the message's
+ * own bytes: content without a transfer encoding is used in place, base64
+ * and quoted-printable are decoded in one step into one buffer (what
+ * g_mime_data_wrapper_write_to_stream does through filter streams, chunk
+ * by chunk); anything else goes through GMime's data wrapper. */
+static void part_bytes(GMimePart *part, struct bytes *b)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	GMimeStream *out = g_mime_stream_mem_new();
+	GMimeContentEncoding encoding = content ? g_mime_data_wrapper_get_encoding(content)
+						: GMIME_CONTENT_ENCODING_DEFAULT;
+	const char *raw;
+	size_t raw_len;
 
-	if (content != NULL)
-		g_mime_data_wrapper_write_to_stream(content, out);
-	return take_bytes(out);
+	*b = (struct bytes){ .data = "" };
+	if (content == NULL)
+		return;
+	if (stream_bytes(g_mime_data_wrapper_get_stream(content), &raw, &raw_len)) {
+		switch (encoding) {
+		case GMIME_CONTENT_ENCODING_DEFAULT:
+		case GMIME_CONTENT_ENCODING_7BIT:
+		case GMIME_CONTENT_ENCODING_8BIT:
+		case GMIME_CONTENT_ENCODING_BINARY:
+			b->data = raw;
+			b->len = raw_len;
+			return;
+		case GMIME_CONTENT_ENCODING_BASE64:
+		case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE: {
+			GMimeEncoding state;
+			g_mime_encoding_init_decode(&state, encoding);
+			char *out = g_malloc(g_mime_encoding_outlen(&state, raw_len) + 1);
+			size_t n = g_mime_encoding_step(&state, raw, raw_len, out);
+			n += g_mime_encoding_flush(&state, raw + raw_len, 0, out + n);
+			out[n] = '\0';
+			bytes_take(b, out, n);
+			return;
+		}
+		default:
+			break;
+		}
+	}
+	GMimeStream *out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(content, out);
+	take_stream(b, out);
 }
 
-/* Turn CRLF and CR-only line endings of BYTES into LF, in place: base64
- * content decodes to whatever the sender had. */
-static void normalize_bytes(GByteArray *bytes)
+/* The content of PART with LF line endings (base64 content decodes to
+ * whatever the sender had). */
+static void part_lf_bytes(GMimePart *part, struct bytes *b)
 {
 	size_t n;
-	char *lf = us_input_normalize_eol((const char *)bytes->data, bytes->len, bytes->len, &n);
+	char *lf;
 
-	if (lf == NULL)
-		return;
-	memcpy(bytes->data, lf, n);
-	g_byte_array_set_size(bytes, (guint)n);
-	g_free(lf);
+	part_bytes(part, b);
+	lf = us_input_normalize_eol(b->data, b->len, b->len, &n);
+	if (lf != NULL)
+		bytes_take(b, lf, n);
 }
 
 static bool charset_is_utf8_or_ascii(const char *charset)
@@ -405,74 +479,102 @@ static bool charset_is_wide(const char *charset)
 	       g_ascii_strncasecmp(charset, "ucs", 3) == 0 || g_ascii_strncasecmp(charset, "unicode", 7) == 0;
 }
 
-/* Is BYTES valid UTF-8 with some 8-bit characters? Such text is UTF-8
- * whatever its label says: other 8-bit charsets almost never validate,
- * and mislabelled UTF-8 is common (e.g. "iso-2022-jp" on UTF-8 text). */
-static bool is_8bit_utf8(const GByteArray *bytes)
+/* Charsets in which every ASCII byte stands for itself and every other
+ * character takes 8-bit bytes only: text in them without an 8-bit byte
+ * converts to itself. (Not so: UTF-7, ISO-2022-*, HZ, UTF-16/32; nor
+ * Shift_JIS and Big5-HKSCS, whose iconv tables move a few ASCII bytes.) */
+static bool charset_is_ascii_superset(const char *charset)
 {
-	bool high = false;
+	static const char *const prefixes[] = {
+		"iso-8859-", "iso8859-", "iso_8859-", "windows-125", "cp125", "koi8-",
+	};
 
-	for (guint i = 0; i < bytes->len && !high; i++)
-		high = bytes->data[i] >= 0x80;
-	return high && g_utf8_validate((const char *)bytes->data, bytes->len, NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+		if (g_ascii_strncasecmp(charset, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
 }
 
-/* BYTES (from CHARSET, when known to iconv) converted to UTF-8, or NULL. */
-static GByteArray *convert_charset(const GByteArray *bytes, const char *charset)
+/* Is DATA (LEN bytes) valid UTF-8 with some 8-bit characters? Such text is
+ * UTF-8 whatever its label says: other 8-bit charsets almost never
+ * validate, and mislabelled UTF-8 is common (e.g. "iso-2022-jp" on UTF-8
+ * text). */
+static bool is_8bit_utf8(const char *data, size_t len)
+{
+	return !is_ascii_len(data, len) && g_utf8_validate_len(data, len, NULL);
+}
+
+/* DATA (LEN bytes, from CHARSET, when known to iconv) converted to UTF-8
+ * into B; false for a charset iconv does not know. */
+static bool convert_charset(const char *data, size_t len, const char *charset, struct bytes *b)
 {
 	GMimeFilter *filter = g_mime_filter_charset_new(charset, "UTF-8");
 
 	if (filter == NULL)
-		return NULL;	/* an unknown charset */
+		return false;	/* an unknown charset */
 
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GMimeStream *filtered = g_mime_stream_filter_new(mem);
 	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
-	g_mime_stream_write(filtered, (const char *)bytes->data, bytes->len);
+	g_mime_stream_write(filtered, data, len);
 	g_mime_stream_flush(filtered);
 	g_object_unref(filtered);
 	g_object_unref(filter);
-
-	return take_bytes(mem);
+	take_stream(b, mem);
+	return true;
 }
 
-/* The text of PART as valid UTF-8 with LF line endings; g_free it.
+/* The text of PART as valid UTF-8 with LF line endings and without NULs,
+ * into T (NUL-terminated when owned; borrowed text is not).
  * The declared charset is used when iconv knows it. Text without one,
  * with an unknown one, or labelled ASCII/UTF-8 is either valid UTF-8
- * already or goes through GMime's 8-bit guesser (fallback charsets). */
-static char *part_text(GMimePart *part)
+ * already or goes through GMime's 8-bit guesser (fallback charsets).
+ * ASCII text without NULs and CRs is all of that as it stands, in every
+ * charset that keeps ASCII as it is: most text, used in place. */
+static void part_text(GMimePart *part, struct bytes *t)
 {
-	GByteArray *bytes = part_bytes(part);
 	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-	GByteArray *converted = NULL;
-	const char *data;
-	char *text, *lf;
+	struct bytes bytes;
+	bool converted = false;
 	bool guessed = false;	/* text from GMime's guesser, not checked yet */
+	char *text, *lf, *data;
 	size_t n;
 
-	/* Empty content has nothing to convert (and GMime asserts on the
-	 * NULL data of an empty array). */
-	if (bytes->len > 0 && charset != NULL && !charset_is_utf8_or_ascii(charset) &&
-	    !(is_8bit_utf8(bytes) && !charset_is_wide(charset)))
-		converted = convert_charset(bytes, charset);
-	if (converted != NULL) {
-		g_byte_array_unref(bytes);
-		bytes = converted;
+	part_bytes(part, &bytes);
+	if (bytes.len == 0) {
+		*t = bytes;
+		return;
+	}
+	if ((charset == NULL || charset_is_utf8_or_ascii(charset) || charset_is_ascii_superset(charset)) &&
+	    is_ascii_len(bytes.data, bytes.len) && memchr(bytes.data, '\0', bytes.len) == NULL &&
+	    memchr(bytes.data, '\r', bytes.len) == NULL) {
+		*t = bytes;
+		return;
+	}
+	if (charset != NULL && !charset_is_utf8_or_ascii(charset) &&
+	    !(!charset_is_wide(charset) && is_8bit_utf8(bytes.data, bytes.len)))
+		converted = convert_charset(bytes.data, bytes.len, charset, &bytes);
+	if (bytes.owned == NULL) {
+		char *copy = g_malloc(bytes.len + 1);
+		memcpy(copy, bytes.data, bytes.len);
+		copy[bytes.len] = '\0';
+		bytes_take(&bytes, copy, bytes.len);
 	}
 	/* After conversion: UTF-16 text has NULs before it. */
-	replace_nuls(bytes->data, bytes->len);
-	data = (const char *)bytes->data;
-	if (bytes->len == 0)
-		text = g_strdup("");	/* data may be NULL then */
-	else if (g_utf8_validate(data, bytes->len, NULL))
-		text = g_strndup(data, bytes->len);
-	else if (converted == NULL)
-		guessed = (text = g_mime_utils_decode_8bit(NULL, data, bytes->len)) != NULL;
+	data = bytes.owned;
+	n = bytes.len;
+	replace_nuls((guint8 *)data, n);
+	if (n == 0)
+		text = g_strdup("");
+	else if (g_utf8_validate_len(data, n, NULL))
+		text = g_strndup(data, n);
+	else if (!converted)
+		guessed = (text = g_mime_utils_decode_8bit(NULL, data, n)) != NULL;
 	else
 		text = NULL;
 	if (text == NULL)
-		text = g_utf8_make_valid(data, bytes->len);
-	g_byte_array_unref(bytes);
+		text = g_utf8_make_valid(data, (gssize)n);
+	bytes_free(&bytes);
 
 	/* The other branches made valid UTF-8 already. */
 	if (guessed && !g_utf8_validate(text, -1, NULL)) {
@@ -485,8 +587,9 @@ static char *part_text(GMimePart *part)
 		g_free(text);
 		text = lf;
 	}
-	return text;
+	*t = (struct bytes){ .data = text, .len = strlen(text), .owned = text };
 }
+
 
 /* ---- HTML, crudely ---- */
 
@@ -617,11 +720,16 @@ struct walk {
 };
 
 /* Append TEXT to the collected body text, one part per line at least. */
-static void add_text(GString *body, const char *text)
+static void add_text_len(GString *body, const char *text, size_t len)
 {
 	if (body->len > 0 && body->str[body->len - 1] != '\n')
 		append_capped(body, "\n", 1, US_BODY_LIMIT);
-	append_capped(body, text, strlen(text), US_BODY_LIMIT);
+	append_capped(body, text, len, US_BODY_LIMIT);
+}
+
+static void add_text(GString *body, const char *text)
+{
+	add_text_len(body, text, strlen(text));
 }
 
 static bool is_type(const char *type, const char *const *list, size_t n)
@@ -734,15 +842,15 @@ static size_t group_end(const char *text, size_t len, size_t pos, size_t *next)
  * header-like fields separated by empty lines, each parsed by GMime. */
 static void parse_dsn(struct us_message *msg, GMimePart *part)
 {
-	GByteArray *bytes = part_bytes(part);
+	struct bytes bytes;
 	const char *text;
 	size_t pos = 0, next;
 	unsigned groups = 0, lines = 0;
 
-	normalize_bytes(bytes);
-	text = (const char *)bytes->data;
-	while (pos < bytes->len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
-		size_t end = group_end(text, bytes->len, pos, &next);
+	part_lf_bytes(part, &bytes);
+	text = bytes.data;
+	while (pos < bytes.len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
+		size_t end = group_end(text, bytes.len, pos, &next);
 		if (end > pos) {
 			dsn_group(msg, text + pos, end - pos);
 			groups++;
@@ -753,7 +861,7 @@ static void parse_dsn(struct us_message *msg, GMimePart *part)
 		}
 		pos = next;
 	}
-	g_byte_array_unref(bytes);
+	bytes_free(&bytes);
 }
 
 static void add_quoted(struct us_message *msg, struct us_quoted *q)
@@ -770,17 +878,16 @@ static void add_quoted(struct us_message *msg, struct us_quoted *q)
 static void quote_part_content(struct us_message *msg, GMimePart *part,
 			       enum us_quote_source source)
 {
-	GByteArray *bytes = part_bytes(part);
+	struct bytes bytes;
 	struct us_quoted *q = us_quoted_new(source);
 	size_t skip = 0;
 
-	normalize_bytes(bytes);
-	while (skip < bytes->len && bytes->data[skip] == '\n')
+	part_lf_bytes(part, &bytes);
+	while (skip < bytes.len && bytes.data[skip] == '\n')
 		skip++;
-	/* An empty part has no data pointer at all (NULL + 0 is undefined). */
-	if (skip < bytes->len)
-		parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
-	g_byte_array_unref(bytes);
+	if (skip < bytes.len)
+		parse_header_block(bytes.data + skip, bytes.len - skip, q->headers);
+	bytes_free(&bytes);
 	add_quoted(msg, q);
 }
 
@@ -807,9 +914,10 @@ static void own_leaf(struct walk *w, GMimePart *part, const char *type)
 	if (strcmp(type, "text/plain") == 0) {
 		w->saw_plain = true;
 		if (w->plain->len < US_BODY_LIMIT) {
-			char *text = part_text(part);
-			add_text(w->plain, text);
-			g_free(text);
+			struct bytes text;
+			part_text(part, &text);
+			add_text_len(w->plain, text.data, text.len);
+			bytes_free(&text);
 		}
 	} else if (strcmp(type, "text/html") == 0) {
 		g_ptr_array_add(w->html, part);
@@ -935,12 +1043,13 @@ static void finish_body(struct walk *w)
 		return;
 	}
 	for (guint i = 0; i < w->html->len && body->len < US_BODY_LIMIT; i++) {
-		char *html = part_text(g_ptr_array_index(w->html, i));
+		struct bytes html;
+		part_text(g_ptr_array_index(w->html, i), &html);
 		GString *text = g_string_new(NULL);
-		html_to_text(html, strlen(html), text);
+		html_to_text(html.data, html.len, text);
 		add_text(body, text->str);
 		g_string_free(text, TRUE);
-		g_free(html);
+		bytes_free(&html);
 	}
 }
 
