@@ -150,17 +150,18 @@ char *us_input_normalize_eol(const char *data, size_t len, size_t limit, size_t 
 		return NULL;
 
 	char *copy = g_malloc(n + 1);
+	const char *p = data, *end = data + n, *cr;
 	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (data[i] != '\r') {
-			copy[o++] = data[i];
-			continue;
-		}
+	/* A line at a time: the bytes up to the next CR as they are. */
+	while ((cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		memcpy(copy + o, p, (size_t)(cr - p));
+		o += (size_t)(cr - p);
 		/* CRLF and a lone CR both become one LF. */
 		copy[o++] = '\n';
-		if (i + 1 < n && data[i + 1] == '\n')
-			i++;
+		p = cr + 1 < end && cr[1] == '\n' ? cr + 2 : cr + 1;
 	}
+	memcpy(copy + o, p, (size_t)(end - p));
+	o += (size_t)(end - p);
 	copy[o] = '\0';
 	*out_len = o;
 	return copy;
