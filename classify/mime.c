@@ -640,10 +640,13 @@ static bool tag_is(const char *tag, size_t len, const char *name)
  * name (the letters and digits after '<' or '</') is one of these. */
 static bool tag_breaks_line(const char *tag, size_t len)
 {
-	static const char *const breaking[] = {
-		"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-		"table", "blockquote", "pre", "hr", "title", "ul", "ol", "dd", "dt",
+#define NAME(s) { s, sizeof s - 1 }
+	static const struct { const char *name; size_t len; } breaking[] = {
+		NAME("br"), NAME("p"), NAME("div"), NAME("tr"), NAME("li"), NAME("h1"), NAME("h2"),
+		NAME("h3"), NAME("h4"), NAME("h5"), NAME("h6"), NAME("table"), NAME("blockquote"),
+		NAME("pre"), NAME("hr"), NAME("title"), NAME("ul"), NAME("ol"), NAME("dd"), NAME("dt"),
 	};
+#undef NAME
 	size_t n = 0;
 
 	if (len > 0 && tag[0] == '/') {
@@ -655,7 +658,7 @@ static bool tag_breaks_line(const char *tag, size_t len)
 	if (n == 0 || n > 10)
 		return false;
 	for (size_t i = 0; i < G_N_ELEMENTS(breaking); i++)
-		if (strlen(breaking[i]) == n && g_ascii_strncasecmp(tag, breaking[i], n) == 0)
+		if (breaking[i].len == n && g_ascii_strncasecmp(tag, breaking[i].name, n) == 0)
 			return true;
 	return false;
 }
@@ -734,8 +737,12 @@ static void html_to_text(const char *s, size_t len, GString *out)
 				continue;
 			}
 		}
-		g_string_append_c(out, s[i]);
-		i++;
+		/* Text up to the next tag or entity, as it is. */
+		size_t j = i + 1;
+		while (j < len && s[j] != '<' && s[j] != '&')
+			j++;
+		g_string_append_len(out, s + i, (gssize)(j - i));
+		i = j;
 	}
 }
 
