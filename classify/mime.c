@@ -1006,15 +1006,16 @@ static void own_empty_multipart(struct walk *w, GMimeMultipart *mp)
 static char *object_type(GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	char *raw = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-	char *valid = clean_utf8(raw, -1);
-	char *lower = g_ascii_strdown(valid, -1);
+	const char *type = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *subtype = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	/* What g_mime_content_type_get_mime_type() gives, without its printf. */
+	char *raw = type && subtype ? g_strconcat(type, "/", subtype, NULL)
+		    : ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+	char *lower = clean_utf8(raw, -1);
 
 	g_free(raw);
-	g_free(valid);
 	for (char *p = lower; *p; p++)
-		if (g_ascii_isspace(*p))
-			*p = '_';
+		*p = g_ascii_isspace(*p) ? '_' : g_ascii_tolower(*p);
 	return lower;
 }
 
