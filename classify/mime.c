@@ -330,26 +330,56 @@ static void append_message_headers(GPtrArray *out, GMimeMessage *message)
  * GMime and append its fields to OUT. Only the header block is handed to
  * GMime, so a body after it (some MTAs send whole messages as
  * text/rfc822-headers) costs nothing. */
-static void parse_header_block(struct us_mime_parser *mp, const char *text, size_t len, GPtrArray *out)
+/* The bytes of the header block at the start of TEXT (LEN bytes) that
+ * parse_header_block gives GMime: after a "From " line, up to the end of
+ * the header, at most MAX_BLOCK_HEADER_LINES lines (*LINES of them).
+ * Returns the length, 0 for none. */
+static size_t header_block_range(const char *text, size_t len, const char **start, unsigned *lines)
 {
 	struct us_layout layout;
-	struct borrowed b;
 
+	*lines = 0;
 	us_input_layout(text, len, &layout);
 	if (layout.header_end <= layout.from_line_end)
-		return;
-	/* At most MAX_BLOCK_HEADER_LINES lines of it. */
-	const char *start = text + layout.from_line_end, *stop = text + layout.header_end, *p = start;
-	for (unsigned lines = 0; p < stop && lines < MAX_BLOCK_HEADER_LINES; lines++) {
+		return 0;
+	const char *stop = text + layout.header_end, *p = text + layout.from_line_end;
+	*start = p;
+	for (; p < stop && *lines < MAX_BLOCK_HEADER_LINES; (*lines)++) {
 		const char *nl = memchr(p, '\n', (size_t)(stop - p));
 		p = nl ? nl + 1 : stop;
 	}
-	GMimeObject *obj = parse_entity(mp, borrowed_open(&b, start, (size_t)(p - start)));
+	return (size_t)(p - *start);
+}
+
+static void parse_header_block(struct us_mime_parser *mp, const char *text, size_t len, GPtrArray *out)
+{
+	struct borrowed b;
+	const char *start;
+	unsigned lines;
+	size_t n = header_block_range(text, len, &start, &lines);
+
+	if (n == 0)
+		return;
+	GMimeObject *obj = parse_entity(mp, borrowed_open(&b, start, n));
 	if (obj != NULL) {
 		append_header_list(out, g_mime_object_get_header_list(obj));
 		g_object_unref(obj);
 	}
 	borrowed_close(&b);
+}
+
+/* Does TEXT (LEN bytes) start with a field name of letters, digits and
+ * hyphens, right before its colon? GMime takes such a first line of a
+ * header block for a field, whatever came before it, so that header blocks
+ * starting so can be parsed as one (a block that does not may make GMime
+ * see no header at all, alone, or skip its first line, after another). */
+static bool starts_with_plain_field(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (g_ascii_isalnum(text[i]) || text[i] == '-'))
+		i++;
+	return i > 0 && i < len && text[i] == ':';
 }
 
 /* The address in a Return-Path or mbox "From " sender: "<a@b>" -> "a@b",
@@ -832,14 +862,10 @@ static struct us_dsn_recipient *recipient_from(const GPtrArray *fields)
  * per-message fields. Taking "has a per-recipient field" rather than
  * "is not the first group" copes with reports that leave out the
  * per-message group. */
-static void dsn_group(struct walk *w, const char *text, size_t len)
+static void dsn_group(struct us_message *msg, GPtrArray *fields)
 {
-	GPtrArray *fields = g_ptr_array_new_with_free_func(us_header_free);
-	struct us_message *msg = w->msg;
-	struct us_dsn_recipient *r;
+	struct us_dsn_recipient *r = recipient_from(fields);
 
-	parse_header_block(w->mp, text, len, fields);
-	r = recipient_from(fields);
 	if (r != NULL) {
 		if (msg->dsn_recipients->len < MAX_DSN_RECIPIENTS)
 			g_ptr_array_add(msg->dsn_recipients, r);
@@ -853,7 +879,79 @@ static void dsn_group(struct walk *w, const char *text, size_t len)
 			g_free(value);
 		}
 	}
-	g_ptr_array_unref(fields);
+}
+
+/* DSN groups whose header blocks GMime parses in one go. */
+struct dsn_batch {
+	GString *text;		/* the blocks, one after the other */
+	GArray *ends;		/* size_t: where each block ends in TEXT */
+	unsigned lines;
+};
+
+/* Parse the groups of BATCH with GMime at once (one entity, one parser
+ * run, instead of one per group: GMime builds a part object around every
+ * header block) and hand each its own fields, by their offsets. */
+static void dsn_batch_flush(struct walk *w, struct dsn_batch *batch)
+{
+	guint n = batch->ends->len;
+	struct borrowed b;
+
+	if (n == 0)
+		return;
+	GPtrArray **fields = g_new(GPtrArray *, n);
+	for (guint g = 0; g < n; g++)
+		fields[g] = g_ptr_array_new_with_free_func(us_header_free);
+	GMimeObject *obj = parse_entity(w->mp, borrowed_open(&b, batch->text->str, batch->text->len));
+	GMimeHeaderList *list = obj ? g_mime_object_get_header_list(obj) : NULL;
+	int count = list ? g_mime_header_list_get_count(list) : 0;
+	guint g = 0;
+	for (int i = 0; i < count; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		gint64 at = g_mime_header_get_offset(h);
+		while (g + 1 < n && at >= (gint64)g_array_index(batch->ends, size_t, g))
+			g++;
+		append_header(fields[g], h);
+	}
+	if (obj != NULL)
+		g_object_unref(obj);
+	borrowed_close(&b);
+	for (g = 0; g < n; g++) {
+		dsn_group(w->msg, fields[g]);
+		g_ptr_array_unref(fields[g]);
+	}
+	g_free(fields);
+	g_string_truncate(batch->text, 0);
+	g_array_set_size(batch->ends, 0);
+	batch->lines = 0;
+}
+
+/* The group of DSN fields TEXT (LEN bytes, no empty line in it): into
+ * BATCH when its header block can be parsed with others (it starts with a
+ * plain field and ends with a line ending, and the batch stays within
+ * MAX_BLOCK_HEADER_LINES lines, as one block alone does), else on its own. */
+static void dsn_add_group(struct walk *w, struct dsn_batch *batch, const char *text, size_t len)
+{
+	const char *start;
+	unsigned lines;
+	size_t n = header_block_range(text, len, &start, &lines);
+
+	if (n == 0) {
+		dsn_batch_flush(w, batch);
+		return;
+	}
+	if (!starts_with_plain_field(start, n) || start[n - 1] != '\n') {
+		GPtrArray *fields = g_ptr_array_new_with_free_func(us_header_free);
+		dsn_batch_flush(w, batch);
+		parse_header_block(w->mp, text, len, fields);
+		dsn_group(w->msg, fields);
+		g_ptr_array_unref(fields);
+		return;
+	}
+	if (batch->lines + lines > MAX_BLOCK_HEADER_LINES)
+		dsn_batch_flush(w, batch);
+	g_string_append_len(batch->text, start, (gssize)n);
+	g_array_append_val(batch->ends, batch->text->len);
+	batch->lines += lines;
 }
 
 /* The end of the group of lines starting at POS: the next line that is
@@ -886,12 +984,17 @@ static void parse_dsn(struct walk *w, GMimePart *part)
 	size_t pos = 0, next;
 	unsigned groups = 0, lines = 0;
 
+	struct dsn_batch batch = {
+		.text = g_string_new(NULL),
+		.ends = g_array_new(FALSE, FALSE, sizeof(size_t)),
+	};
+
 	part_lf_bytes(part, &bytes);
 	text = bytes.data;
 	while (pos < bytes.len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
 		size_t end = group_end(text, bytes.len, pos, &next);
 		if (end > pos) {
-			dsn_group(w, text + pos, end - pos);
+			dsn_add_group(w, &batch, text + pos, end - pos);
 			groups++;
 			for (const char *p = text + pos; p < text + end; lines++) {
 				const char *nl = memchr(p, '\n', (size_t)(text + end - p));
@@ -900,6 +1003,9 @@ static void parse_dsn(struct walk *w, GMimePart *part)
 		}
 		pos = next;
 	}
+	dsn_batch_flush(w, &batch);
+	g_string_free(batch.text, TRUE);
+	g_array_unref(batch.ends);
 	bytes_free(&bytes);
 }
 

@@ -675,6 +675,30 @@ static void test_corpus_arf(void)
 	us_message_free(msg);
 }
 
+/* DSN groups are handed to GMime several at a time; each still gets what
+ * GMime gives its header block alone: a block whose first line is not a
+ * field (or is folded) gives none, a stray line inside one is skipped. */
+static void test_dsn_groups_together(void)
+{
+	struct us_message *msg = parse(
+		"From: MAILER-DAEMON@example.net\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+		"--b\nContent-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mx.example.net\n\n"
+		"Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 5.1.1\n\n"
+		"not a field\nFinal-Recipient: rfc822; lost@example.org\nAction: failed\n\n"
+		" folded first\nFinal-Recipient: rfc822; lost2@example.org\n\n"
+		"Final-Recipient: rfc822; z@example.org\nAction: delayed\nstray line\nStatus: 4.4.1\n--b--\n");
+
+	is_int(msg->dsn_recipients->len, 2, "DSN groups together: the two real recipients");
+	is_str(recipient(msg, 0) ? recipient(msg, 0)->final_recipient : NULL, "rfc822; x@example.org",
+	       "DSN groups together: first recipient");
+	is_str(recipient(msg, 1) ? recipient(msg, 1)->status : NULL, "4.4.1",
+	       "DSN groups together: the field after a stray line");
+	is_int(msg->dsn_reporting->len, 1, "DSN groups together: one per-message field");
+	us_message_free(msg);
+}
+
 /* One parser for many messages (us_mime_parse_with, as each scan thread
  * does) gives every message what a parser of its own gives, also after a
  * message that left GMime in the middle of something: an unclosed deep
@@ -792,6 +816,7 @@ int main(void)
 	test_corpus_line_endings();
 	test_corpus_qmail();
 	test_corpus_arf();
+	test_dsn_groups_together();
 	test_parser_reuse();
 	test_corpus_all();
 	us_mime_shutdown();
