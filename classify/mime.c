@@ -178,9 +178,12 @@ static void append_capped(GString *out, const char *text, size_t len, size_t lim
 /* Replace NULs in place: they would end every C string early. */
 static void replace_nuls(guint8 *data, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (data[i] == '\0')
-			data[i] = ' ';
+	guint8 *end = data + len;
+
+	if (len == 0)
+		return;
+	while ((data = memchr(data, '\0', (size_t)(end - data))) != NULL)
+		*data++ = ' ';
 }
 
 /* ---- borrowed streams ---- */
@@ -282,12 +285,26 @@ static char *header_value(GMimeHeader *h)
 	return clean_utf8(value ? value : "", -1);
 }
 
+/* clean_utf8(NAME, -1) for a field name, which is short and nearly always
+ * plain ASCII without blanks around it: then a plain copy. */
+static char *field_name(const char *name)
+{
+	size_t n = 0;
+	bool plain = true;
+
+	for (; name[n]; n++)
+		plain = plain && (unsigned char)name[n] < 0x80;
+	if (!plain || n == 0 || g_ascii_isspace(name[0]) || g_ascii_isspace(name[n - 1]))
+		return clean_utf8(name, -1);
+	return g_memdup2(name, n + 1);
+}
+
 static void append_header(GPtrArray *out, GMimeHeader *h)
 {
 	const char *name = g_mime_header_get_name(h);
 	struct us_header *copy = g_new(struct us_header, 1);
 
-	copy->name = clean_utf8(name ? name : "", -1);
+	copy->name = field_name(name ? name : "");
 	copy->value = header_value(h);
 	g_ptr_array_add(out, copy);
 }
@@ -626,7 +643,7 @@ static void part_text(GMimePart *part, struct bytes *t)
 	replace_nuls((guint8 *)data, n);
 	if (n == 0)
 		text = g_strdup("");
-	else if (g_utf8_validate_len(data, n, NULL))
+	else if (is_utf8(data, n))
 		text = g_strndup(data, n);
 	else if (!converted)
 		guessed = (text = g_mime_utils_decode_8bit(NULL, data, n)) != NULL;
@@ -687,8 +704,10 @@ static bool tag_breaks_line(const char *tag, size_t len)
 		n++;
 	if (n == 0 || n > 10)
 		return false;
+	char first = g_ascii_tolower(tag[0]);
 	for (size_t i = 0; i < G_N_ELEMENTS(breaking); i++)
-		if (breaking[i].len == n && g_ascii_strncasecmp(tag, breaking[i].name, n) == 0)
+		if (breaking[i].len == n && breaking[i].name[0] == first &&
+		    g_ascii_strncasecmp(tag, breaking[i].name, n) == 0)
 			return true;
 	return false;
 }
