@@ -218,9 +218,9 @@ static void borrowed_close(struct borrowed *b)
 /* One GMime parser for every entity parsed, re-initialised for each:
  * a new GMimeParser costs some 20,000 instructions (its 4 KB read buffer
  * is a large allocation, which makes malloc sort every small block freed
- * since the last one), reuse about 500. Between parses it holds IDLE, an
- * empty stream of its own, so that it keeps no reference to borrowed
- * bytes. */
+ * since the last one), re-initialising it about 1,500. Between parses it
+ * holds IDLE, an empty stream of its own, so that it keeps no reference
+ * to borrowed bytes. */
 struct us_mime_parser {
 	GMimeParser *parser;
 	GMimeStream *idle;
@@ -343,10 +343,6 @@ static void append_message_headers(GPtrArray *out, GMimeMessage *message)
 	}
 }
 
-/* Parse the header block at the start of TEXT (LEN bytes, borrowed) with
- * GMime and append its fields to OUT. Only the header block is handed to
- * GMime, so a body after it (some MTAs send whole messages as
- * text/rfc822-headers) costs nothing. */
 /* The bytes of the header block at the start of TEXT (LEN bytes) that
  * parse_header_block gives GMime: after a "From " line, up to the end of
  * the header, at most MAX_BLOCK_HEADER_LINES lines (*LINES of them).
@@ -368,6 +364,10 @@ static size_t header_block_range(const char *text, size_t len, const char **star
 	return (size_t)(p - *start);
 }
 
+/* Parse the header block at the start of TEXT (LEN bytes, borrowed) with
+ * GMime and append its fields to OUT. Only the header block is handed to
+ * GMime, so a body after it (some MTAs send whole messages as
+ * text/rfc822-headers) costs nothing. */
 static void parse_header_block(struct us_mime_parser *mp, const char *text, size_t len, GPtrArray *out)
 {
 	struct borrowed b;
@@ -666,7 +666,6 @@ static void part_text(GMimePart *part, struct bytes *t)
 	}
 	*t = (struct bytes){ .data = text, .len = strlen(text), .owned = text };
 }
-
 
 /* ---- HTML, crudely ---- */
 
@@ -995,7 +994,8 @@ static size_t group_end(const char *text, size_t len, size_t pos, size_t *next)
 }
 
 /* A message/(global-)delivery-status part (RFC 3464 / 6533): groups of
- * header-like fields separated by empty lines, each parsed by GMime. */
+ * header-like fields separated by empty lines, parsed by GMime (several
+ * groups at a time where that gives each the same fields). */
 static void parse_dsn(struct walk *w, GMimePart *part)
 {
 	struct bytes bytes;
