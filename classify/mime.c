@@ -1203,7 +1203,13 @@ static void finish_body(struct walk *w)
 	GString *body = w->msg->body;
 
 	if (w->saw_plain) {
-		g_string_append_len(body, w->plain->str, (gssize)w->plain->len);
+		if (body->len > 0) {
+			g_string_append_len(body, w->plain->str, (gssize)w->plain->len);
+			return;
+		}
+		/* The text collected is the body as it is: no copy. */
+		w->msg->body = w->plain;
+		w->plain = body;
 		return;
 	}
 	for (guint i = 0; i < w->html->len && body->len < US_BODY_LIMIT; i++) {
