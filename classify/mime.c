@@ -572,15 +572,6 @@ static bool charset_is_ascii_superset(const char *charset)
 	return false;
 }
 
-/* Is DATA (LEN bytes) valid UTF-8 with some 8-bit characters? Such text is
- * UTF-8 whatever its label says: other 8-bit charsets almost never
- * validate, and mislabelled UTF-8 is common (e.g. "iso-2022-jp" on UTF-8
- * text). */
-static bool is_8bit_utf8(const char *data, size_t len)
-{
-	return !is_ascii_len(data, len) && g_utf8_validate_len(data, len, NULL);
-}
-
 /* DATA (LEN bytes, from CHARSET, when known to iconv) converted to UTF-8
  * into B; false for a charset iconv does not know. */
 static bool convert_charset(const char *data, size_t len, const char *charset, struct bytes *b)
@@ -606,8 +597,9 @@ static bool convert_charset(const char *data, size_t len, const char *charset, s
  * The declared charset is used when iconv knows it. Text without one,
  * with an unknown one, or labelled ASCII/UTF-8 is either valid UTF-8
  * already or goes through GMime's 8-bit guesser (fallback charsets).
- * ASCII text without NULs and CRs is all of that as it stands, in every
- * charset that keeps ASCII as it is: most text, used in place. */
+ * Text without NULs and CRs that is ASCII in a charset that keeps ASCII as
+ * it is, or UTF-8 (labelled so, or 8-bit and not labelled UTF-16/32), is
+ * all of that as it stands: most text, used in place. */
 static void part_text(GMimePart *part, struct bytes *t)
 {
 	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
@@ -622,14 +614,23 @@ static void part_text(GMimePart *part, struct bytes *t)
 		*t = bytes;
 		return;
 	}
-	if ((charset == NULL || charset_is_utf8_or_ascii(charset) || charset_is_ascii_superset(charset)) &&
-	    is_ascii_len(bytes.data, bytes.len) && memchr(bytes.data, '\0', bytes.len) == NULL &&
+	bool plain_label = charset == NULL || charset_is_utf8_or_ascii(charset);
+	bool wide = !plain_label && charset_is_wide(charset);
+	bool ascii = is_ascii_len(bytes.data, bytes.len);
+	/* 8-bit text that is valid UTF-8 is UTF-8 whatever its label says
+	 * (but UTF-16/32, which may look like anything): other 8-bit charsets
+	 * almost never validate, and mislabelled UTF-8 is common (e.g.
+	 * "iso-2022-jp" on UTF-8 text). */
+	bool utf8 = !ascii && !wide && g_utf8_validate_len(bytes.data, bytes.len, NULL);
+	bool nul = memchr(bytes.data, '\0', bytes.len) != NULL;
+
+	/* Text that would be neither converted nor changed after. */
+	if (((ascii && (plain_label || charset_is_ascii_superset(charset))) || utf8) && !nul &&
 	    memchr(bytes.data, '\r', bytes.len) == NULL) {
 		*t = bytes;
 		return;
 	}
-	if (charset != NULL && !charset_is_utf8_or_ascii(charset) &&
-	    !(!charset_is_wide(charset) && is_8bit_utf8(bytes.data, bytes.len)))
+	if (!plain_label && !utf8)
 		converted = convert_charset(bytes.data, bytes.len, charset, &bytes);
 	if (bytes.owned == NULL) {
 		char *copy = g_malloc(bytes.len + 1);
@@ -643,7 +644,7 @@ static void part_text(GMimePart *part, struct bytes *t)
 	replace_nuls((guint8 *)data, n);
 	if (n == 0)
 		text = g_strdup("");
-	else if (is_utf8(data, n))
+	else if (!converted && !nul && !wide ? ascii || utf8 : is_utf8(data, n))	/* known unless changed */
 		text = g_strndup(data, n);
 	else if (!converted)
 		guessed = (text = g_mime_utils_decode_8bit(NULL, data, n)) != NULL;
