@@ -1402,7 +1402,6 @@ struct us_message *us_mime_parse(const char *data, size_t len)
 struct us_message *us_mime_parse_with(struct us_mime_parser *mp, const char *data, size_t len)
 {
 	struct us_message *msg = us_message_new();
-	struct us_layout layout;
 	size_t lf_len = 0;
 	char *lf;
 	const char *buf;
@@ -1419,11 +1418,10 @@ struct us_message *us_mime_parse_with(struct us_mime_parser *mp, const char *dat
 
 	/* A leading mbox "From " line is not a header; GMime's message format
 	 * does not expect it, so it is skipped here. */
-	us_input_layout(buf, lf_len, &layout);
-	if (layout.from_line_end > 0)
-		msg->envelope_sender = from_line_sender(buf, layout.from_line_end);
-	size_t start = layout.from_line_end + stray_blank_lines(buf + layout.from_line_end,
-								lf_len - layout.from_line_end);
+	size_t from_line_end = us_input_from_line_end(buf, lf_len);
+	if (from_line_end > 0)
+		msg->envelope_sender = from_line_sender(buf, from_line_end);
+	size_t start = from_line_end + stray_blank_lines(buf + from_line_end, lf_len - from_line_end);
 	parse_bytes(mp, msg, buf + start, lf_len - start);
 
 	const char *return_path = us_message_header(msg, "Return-Path");
