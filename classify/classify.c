@@ -47,11 +47,11 @@ static bool add_bounce_details(const struct us_config *cfg, struct us_ruleset *r
 	return true;
 }
 
-bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
+bool us_classify(struct us_mime_parser *mp, const struct us_config *cfg, struct us_ruleset *rules,
 		 const char *data, size_t len, unsigned want, struct us_verdict *v,
 		 const struct us_explain *ex, GError **error)
 {
-	struct us_message *msg = us_mime_parse(data, len);
+	struct us_message *msg = mp ? us_mime_parse_with(mp, data, len) : us_mime_parse(data, len);
 	bool ok = true;
 
 	us_explain(ex, "message: %zu bytes, %s%s%s, %u quoted original%s%s", len,

@@ -88,6 +88,17 @@ static bool next_line(const char *data, size_t len, size_t pos, bool cr_only,
 	return true;
 }
 
+size_t us_input_from_line_end(const char *data, size_t len)
+{
+	size_t content_end, next;
+
+	if (data == NULL || len < 5 || memcmp(data, "From ", 5) != 0)
+		return 0;
+	const char *from_eol = eol_at(data, len, 0);
+	next_line(data, len, 0, from_eol && strcmp(from_eol, "\r") == 0, &content_end, &next);
+	return next;
+}
+
 void us_input_layout(const char *data, size_t len, struct us_layout *out)
 {
 	size_t pos = 0;
@@ -98,13 +109,9 @@ void us_input_layout(const char *data, size_t len, struct us_layout *out)
 		len = 0;
 
 	/* A leading mbox "From " line (procmail and maildrop pass it on). */
-	if (len >= 5 && memcmp(data, "From ", 5) == 0) {
+	out->from_line_end = pos = us_input_from_line_end(data, len);
+	if (pos > 0) {
 		const char *from_eol = eol_at(data, len, 0);
-		size_t content_end, next;
-
-		next_line(data, len, 0, from_eol && strcmp(from_eol, "\r") == 0,
-			  &content_end, &next);
-		out->from_line_end = pos = next;
 		if (from_eol)
 			out->eol = from_eol;
 	}
@@ -150,17 +157,18 @@ char *us_input_normalize_eol(const char *data, size_t len, size_t limit, size_t 
 		return NULL;
 
 	char *copy = g_malloc(n + 1);
+	const char *p = data, *end = data + n, *cr;
 	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (data[i] != '\r') {
-			copy[o++] = data[i];
-			continue;
-		}
+	/* A line at a time: the bytes up to the next CR as they are. */
+	while ((cr = memchr(p, '\r', (size_t)(end - p))) != NULL) {
+		memcpy(copy + o, p, (size_t)(cr - p));
+		o += (size_t)(cr - p);
 		/* CRLF and a lone CR both become one LF. */
 		copy[o++] = '\n';
-		if (i + 1 < n && data[i + 1] == '\n')
-			i++;
+		p = cr + 1 < end && cr[1] == '\n' ? cr + 2 : cr + 1;
 	}
+	memcpy(copy + o, p, (size_t)(end - p));
+	o += (size_t)(end - p);
 	copy[o] = '\0';
 	*out_len = o;
 	return copy;

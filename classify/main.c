@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 	/* Exit-code mode shows no bounce details, unless explaining. */
 	unsigned want = opt.mode != MODE_EXIT_CODE || opt.explain ? US_WANT_BOUNCE_DETAILS
 								   : US_WANT_VERDICT;
-	if (!us_classify(cfg, rules, (const char *)raw->data, raw->len, want, &verdict,
+	if (!us_classify(NULL, cfg, rules, (const char *)raw->data, raw->len, want, &verdict,
 			 &explain, &error)) {
 		fprintf(stderr, "%s\n", error->message);
 		status = EX_CONFIG;

@@ -49,14 +49,78 @@ void us_mime_shutdown(void)
 
 /* ---- strings ---- */
 
+/* Is S (LEN bytes) all ASCII (no byte >= 0x80)? Eight bytes at a time:
+ * this runs over every header value and most of the text. */
+static bool is_ascii_len(const char *s, size_t len)
+{
+	const guint64 high = G_GUINT64_CONSTANT(0x8080808080808080);
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		guint64 w;
+		memcpy(&w, s + i, 8);
+		if (w & high)
+			return false;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+/* Is S (LEN bytes) valid UTF-8 (and free of NULs, as g_utf8_validate
+ * wants)? The ASCII test is a good deal cheaper and decides most text. */
+static bool is_utf8(const char *s, size_t len)
+{
+	return (is_ascii_len(s, len) && memchr(s, '\0', len) == NULL) ||
+	       g_utf8_validate_len(s, len, NULL);
+}
+
+/* An owned copy of S (LEN bytes) without surrounding ASCII white space
+ * (what g_strstrip removes) and, when DROP_EOL, without any CR or LF
+ * (what g_mime_utils_header_unfold removes, besides the blanks at either
+ * end): the two applied one after the other, in one copy. */
+static char *strip_copy(const char *s, size_t len, bool drop_eol)
+{
+	const char *end = s + len;
+	char *copy, *out;
+
+	while (s < end && g_ascii_isspace(*s))
+		s++;
+	while (end > s && g_ascii_isspace(end[-1]))
+		end--;
+	len = (size_t)(end - s);
+	const char *nl = drop_eol ? memchr(s, '\n', len) : NULL;
+	bool cr = drop_eol && memchr(s, '\r', len) != NULL;
+	if (nl == NULL && !cr)
+		return g_strndup(s, len);
+	out = copy = g_malloc(len + 1);
+	if (cr) {
+		for (; s < end; s++)
+			if (*s != '\r' && *s != '\n')
+				*out++ = *s;
+	} else {
+		/* Folded lines: copied a line at a time. */
+		for (; nl != NULL; s = nl + 1, nl = memchr(s, '\n', (size_t)(end - s))) {
+			memcpy(out, s, (size_t)(nl - s));
+			out += nl - s;
+		}
+		memcpy(out, s, (size_t)(end - s));
+		out += end - s;
+	}
+	*out = '\0';
+	return copy;
+}
+
 /* An owned copy of S (LEN bytes, -1 = NUL-terminated) that is valid UTF-8
  * (invalid bytes and NULs become U+FFFD) with surrounding blanks removed. */
 static char *clean_utf8(const char *s, gssize len)
 {
-	char *copy = g_utf8_validate(s, len, NULL) ? g_strndup(s, len < 0 ? strlen(s) : (size_t)len)
-						   : g_utf8_make_valid(s, len);
+	size_t n = len < 0 ? strlen(s) : (size_t)len;
 
-	return g_strstrip(copy);
+	if (is_utf8(s, n))
+		return strip_copy(s, n, false);
+	return g_strstrip(g_utf8_make_valid(s, len));
 }
 
 /* Like clean_utf8 but every run of white space (folds included) becomes
@@ -114,9 +178,12 @@ static void append_capped(GString *out, const char *text, size_t len, size_t lim
 /* Replace NULs in place: they would end every C string early. */
 static void replace_nuls(guint8 *data, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if (data[i] == '\0')
-			data[i] = ' ';
+	guint8 *end = data + len;
+
+	if (len == 0)
+		return;
+	while ((data = memchr(data, '\0', (size_t)(end - data))) != NULL)
+		*data++ = ' ';
 }
 
 /* ---- borrowed streams ---- */
@@ -148,46 +215,88 @@ static void borrowed_close(struct borrowed *b)
 	g_byte_array_unref(b->array);
 }
 
-/* Parse DATA (LEN bytes, borrowed) as one MIME entity. Parsing it as a part
- * rather than a message keeps every top-level header in one list in
- * order, and skips GMime's eager parsing of address headers. */
-static GMimeObject *parse_entity(GMimeStream *stream)
+/* One GMime parser for every entity parsed, re-initialised for each:
+ * a new GMimeParser costs some 20,000 instructions (its 4 KB read buffer
+ * is a large allocation, which makes malloc sort every small block freed
+ * since the last one), re-initialising it about 1,500. Between parses it
+ * holds IDLE, an empty stream of its own, so that it keeps no reference
+ * to borrowed bytes. */
+struct us_mime_parser {
+	GMimeParser *parser;
+	GMimeStream *idle;
+};
+
+struct us_mime_parser *us_mime_parser_new(void)
 {
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	struct us_mime_parser *mp = g_new(struct us_mime_parser, 1);
+
+	mp->idle = g_mime_stream_mem_new();
+	mp->parser = g_mime_parser_new_with_stream(mp->idle);
+	return mp;
+}
+
+void us_mime_parser_free(struct us_mime_parser *mp)
+{
+	if (mp == NULL)
+		return;
+	g_object_unref(mp->parser);
+	g_object_unref(mp->idle);
+	g_free(mp);
+}
+
+/* Parse STREAM (over borrowed bytes) as one MIME entity. Parsing it as a
+ * part rather than a message keeps every top-level header in one list in
+ * order, and skips GMime's eager parsing of address headers. Re-initialising
+ * resets all of the parser's state but its settings, which are set here. */
+static GMimeObject *parse_entity(struct us_mime_parser *mp, GMimeStream *stream)
+{
 	GMimeObject *obj;
 
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	obj = g_mime_parser_construct_part(parser, NULL);
-	g_object_unref(parser);
+	g_mime_parser_init_with_stream(mp->parser, stream);
+	g_mime_parser_set_format(mp->parser, GMIME_FORMAT_MESSAGE);
+	obj = g_mime_parser_construct_part(mp->parser, NULL);
+	g_mime_parser_init_with_stream(mp->parser, mp->idle);
 	return obj;
 }
 
 /* ---- headers ---- */
-
-static bool is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
 
 /* The value of H, unfolded, decoded, valid UTF-8 and stripped (owned).
  * g_mime_header_get_value() unfolds the raw value and runs GMime's
  * RFC 2047 decoder over it, which costs some thousand instructions a
  * field even when there is nothing to decode. An ASCII value without
  * "=?" has no encoded word and no 8-bit text, so the decoder would give
- * it back unchanged: only GMime's unfolding is applied then (the two
- * agree on all 97,000 such fields of the corpus). */
+ * it back unchanged: only the unfolding is applied then, GMime's
+ * (g_mime_utils_header_unfold: blanks at either end dropped, every CR
+ * and LF removed) done in the same copy as the stripping (the two agree
+ * on all 97,000 such fields of the corpus). */
 static char *header_value(GMimeHeader *h)
 {
 	const char *raw = g_mime_header_get_raw_value(h);
 	const char *value;
 
-	if (raw != NULL && strstr(raw, "=?") == NULL && is_ascii(raw))
-		return g_strstrip(g_mime_utils_header_unfold(raw));
+	if (raw != NULL) {
+		size_t n = strlen(raw);
+		if (is_ascii_len(raw, n) && strstr(raw, "=?") == NULL) {
+			return strip_copy(raw, n, true);
+		}
+	}
 	value = g_mime_header_get_value(h);
 	return clean_utf8(value ? value : "", -1);
+}
+
+/* clean_utf8(NAME, -1) for a field name, which is short and nearly always
+ * plain ASCII without blanks around it: then a plain copy. */
+static char *field_name(const char *name)
+{
+	size_t n = 0;
+	bool plain = true;
+
+	for (; name[n]; n++)
+		plain = plain && (unsigned char)name[n] < 0x80;
+	if (!plain || n == 0 || g_ascii_isspace(name[0]) || g_ascii_isspace(name[n - 1]))
+		return clean_utf8(name, -1);
+	return g_memdup2(name, n + 1);
 }
 
 static void append_header(GPtrArray *out, GMimeHeader *h)
@@ -195,7 +304,7 @@ static void append_header(GPtrArray *out, GMimeHeader *h)
 	const char *name = g_mime_header_get_name(h);
 	struct us_header *copy = g_new(struct us_header, 1);
 
-	copy->name = clean_utf8(name ? name : "", -1);
+	copy->name = field_name(name ? name : "");
 	copy->value = header_value(h);
 	g_ptr_array_add(out, copy);
 }
@@ -234,30 +343,60 @@ static void append_message_headers(GPtrArray *out, GMimeMessage *message)
 	}
 }
 
+/* The bytes of the header block at the start of TEXT (LEN bytes) that
+ * parse_header_block gives GMime: after a "From " line, up to the end of
+ * the header, at most MAX_BLOCK_HEADER_LINES lines (*LINES of them).
+ * Returns the length, 0 for none. */
+static size_t header_block_range(const char *text, size_t len, const char **start, unsigned *lines)
+{
+	struct us_layout layout;
+
+	*lines = 0;
+	us_input_layout(text, len, &layout);
+	if (layout.header_end <= layout.from_line_end)
+		return 0;
+	const char *stop = text + layout.header_end, *p = text + layout.from_line_end;
+	*start = p;
+	for (; p < stop && *lines < MAX_BLOCK_HEADER_LINES; (*lines)++) {
+		const char *nl = memchr(p, '\n', (size_t)(stop - p));
+		p = nl ? nl + 1 : stop;
+	}
+	return (size_t)(p - *start);
+}
+
 /* Parse the header block at the start of TEXT (LEN bytes, borrowed) with
  * GMime and append its fields to OUT. Only the header block is handed to
  * GMime, so a body after it (some MTAs send whole messages as
  * text/rfc822-headers) costs nothing. */
-static void parse_header_block(const char *text, size_t len, GPtrArray *out)
+static void parse_header_block(struct us_mime_parser *mp, const char *text, size_t len, GPtrArray *out)
 {
-	struct us_layout layout;
 	struct borrowed b;
+	const char *start;
+	unsigned lines;
+	size_t n = header_block_range(text, len, &start, &lines);
 
-	us_input_layout(text, len, &layout);
-	if (layout.header_end <= layout.from_line_end)
+	if (n == 0)
 		return;
-	/* At most MAX_BLOCK_HEADER_LINES lines of it. */
-	const char *start = text + layout.from_line_end, *stop = text + layout.header_end, *p = start;
-	for (unsigned lines = 0; p < stop && lines < MAX_BLOCK_HEADER_LINES; lines++) {
-		const char *nl = memchr(p, '\n', (size_t)(stop - p));
-		p = nl ? nl + 1 : stop;
-	}
-	GMimeObject *obj = parse_entity(borrowed_open(&b, start, (size_t)(p - start)));
+	GMimeObject *obj = parse_entity(mp, borrowed_open(&b, start, n));
 	if (obj != NULL) {
 		append_header_list(out, g_mime_object_get_header_list(obj));
 		g_object_unref(obj);
 	}
 	borrowed_close(&b);
+}
+
+/* Does TEXT (LEN bytes) start with a field name of letters, digits and
+ * hyphens, right before its colon? GMime takes such a first line of a
+ * header block for a field, whatever came before it, so that header blocks
+ * starting so can be parsed as one (a block that does not may make GMime
+ * see no header at all, alone, or skip its first line, after another). */
+static bool starts_with_plain_field(const char *text, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (g_ascii_isalnum(text[i]) || text[i] == '-'))
+		i++;
+	return i > 0 && i < len && text[i] == ':';
 }
 
 /* The address in a Return-Path or mbox "From " sender: "<a@b>" -> "a@b",
@@ -293,41 +432,115 @@ static char *from_line_sender(const char *line, size_t line_len)
 
 /* ---- part content ---- */
 
-/* The bytes written to the memory stream MEM, which is unreffed; the
- * caller frees them with g_byte_array_unref. */
-static GByteArray *take_bytes(GMimeStream *mem)
+/* Bytes of a part's content: borrowed (from the message, or from the
+ * GMime tree, valid as long as it is) or owned (OWNED, g_free'd by
+ * bytes_free). DATA is never NULL. */
+struct bytes {
+	const char *data;
+	size_t len;
+	char *owned;
+};
+
+static void bytes_free(struct bytes *b)
 {
-	GByteArray *bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_free(b->owned);
+	b->owned = NULL;
+}
+
+static void bytes_take(struct bytes *b, char *owned, size_t len)
+{
+	g_free(b->owned);
+	b->data = b->owned = owned;
+	b->len = len;
+}
+
+/* The bytes written to the memory stream MEM, which is unreffed. */
+static void take_stream(struct bytes *b, GMimeStream *mem)
+{
+	GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	size_t len = array->len;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
-	return bytes;
+	g_byte_array_append(array, (const guint8 *)"", 1);	/* data never NULL */
+	bytes_take(b, (char *)g_byte_array_free(array, FALSE), len);
 }
 
-/* The transfer-decoded content of PART (no charset conversion); the
- * caller frees it with g_byte_array_unref. */
-static GByteArray *part_bytes(GMimePart *part)
+/* The bytes of the memory stream STREAM between its bounds, in place. */
+static bool stream_bytes(GMimeStream *stream, const char **data, size_t *len)
+{
+	if (stream == NULL || !GMIME_IS_STREAM_MEM(stream))
+		return false;
+	GByteArray *array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+	gint64 start = stream->bound_start, end = stream->bound_end;
+
+	if (array == NULL || start < 0)
+		return false;
+	if (end < 0 || end > (gint64)array->len)
+		end = array->len;
+	*data = array->len > 0 ? (const char *)array->data : "";
+	*data += start < end ? start : 0;
+	*len = start < end ? (size_t)(end - start) : 0;
+	return true;
+}
+
+/* The transfer-decoded content of PART (no charset conversion). GMime
+ * keeps a part's content as a bounded memory stream over the message's
+ * own bytes: content without a transfer encoding is used in place, base64
+ * and quoted-printable are decoded in one step into one buffer (what
+ * g_mime_data_wrapper_write_to_stream does through filter streams, chunk
+ * by chunk); anything else goes through GMime's data wrapper. */
+static void part_bytes(GMimePart *part, struct bytes *b)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	GMimeStream *out = g_mime_stream_mem_new();
+	GMimeContentEncoding encoding = content ? g_mime_data_wrapper_get_encoding(content)
+						: GMIME_CONTENT_ENCODING_DEFAULT;
+	const char *raw;
+	size_t raw_len;
 
-	if (content != NULL)
-		g_mime_data_wrapper_write_to_stream(content, out);
-	return take_bytes(out);
+	*b = (struct bytes){ .data = "" };
+	if (content == NULL)
+		return;
+	if (stream_bytes(g_mime_data_wrapper_get_stream(content), &raw, &raw_len)) {
+		switch (encoding) {
+		case GMIME_CONTENT_ENCODING_DEFAULT:
+		case GMIME_CONTENT_ENCODING_7BIT:
+		case GMIME_CONTENT_ENCODING_8BIT:
+		case GMIME_CONTENT_ENCODING_BINARY:
+			b->data = raw;
+			b->len = raw_len;
+			return;
+		case GMIME_CONTENT_ENCODING_BASE64:
+		case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE: {
+			GMimeEncoding state;
+			g_mime_encoding_init_decode(&state, encoding);
+			char *out = g_malloc(g_mime_encoding_outlen(&state, raw_len) + 1);
+			size_t n = g_mime_encoding_step(&state, raw, raw_len, out);
+			n += g_mime_encoding_flush(&state, raw + raw_len, 0, out + n);
+			out[n] = '\0';
+			bytes_take(b, out, n);
+			return;
+		}
+		default:
+			break;
+		}
+	}
+	GMimeStream *out = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(content, out);
+	take_stream(b, out);
 }
 
-/* Turn CRLF and CR-only line endings of BYTES into LF, in place: base64
- * content decodes to whatever the sender had. */
-static void normalize_bytes(GByteArray *bytes)
+/* The content of PART with LF line endings (base64 content decodes to
+ * whatever the sender had). */
+static void part_lf_bytes(GMimePart *part, struct bytes *b)
 {
 	size_t n;
-	char *lf = us_input_normalize_eol((const char *)bytes->data, bytes->len, bytes->len, &n);
+	char *lf;
 
-	if (lf == NULL)
-		return;
-	memcpy(bytes->data, lf, n);
-	g_byte_array_set_size(bytes, (guint)n);
-	g_free(lf);
+	part_bytes(part, b);
+	lf = us_input_normalize_eol(b->data, b->len, b->len, &n);
+	if (lf != NULL)
+		bytes_take(b, lf, n);
 }
 
 static bool charset_is_utf8_or_ascii(const char *charset)
@@ -343,74 +556,103 @@ static bool charset_is_wide(const char *charset)
 	       g_ascii_strncasecmp(charset, "ucs", 3) == 0 || g_ascii_strncasecmp(charset, "unicode", 7) == 0;
 }
 
-/* Is BYTES valid UTF-8 with some 8-bit characters? Such text is UTF-8
- * whatever its label says: other 8-bit charsets almost never validate,
- * and mislabelled UTF-8 is common (e.g. "iso-2022-jp" on UTF-8 text). */
-static bool is_8bit_utf8(const GByteArray *bytes)
+/* Charsets in which every ASCII byte stands for itself and every other
+ * character takes 8-bit bytes only: text in them without an 8-bit byte
+ * converts to itself. (Not so: UTF-7, ISO-2022-*, HZ, UTF-16/32; nor
+ * Shift_JIS and Big5-HKSCS, whose iconv tables move a few ASCII bytes.) */
+static bool charset_is_ascii_superset(const char *charset)
 {
-	bool high = false;
+	static const char *const prefixes[] = {
+		"iso-8859-", "iso8859-", "iso_8859-", "windows-125", "cp125", "koi8-",
+	};
 
-	for (guint i = 0; i < bytes->len && !high; i++)
-		high = bytes->data[i] >= 0x80;
-	return high && g_utf8_validate((const char *)bytes->data, bytes->len, NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++)
+		if (g_ascii_strncasecmp(charset, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
 }
 
-/* BYTES (from CHARSET, when known to iconv) converted to UTF-8, or NULL. */
-static GByteArray *convert_charset(const GByteArray *bytes, const char *charset)
+/* DATA (LEN bytes, from CHARSET, when known to iconv) converted to UTF-8
+ * into B; false for a charset iconv does not know. */
+static bool convert_charset(const char *data, size_t len, const char *charset, struct bytes *b)
 {
 	GMimeFilter *filter = g_mime_filter_charset_new(charset, "UTF-8");
 
 	if (filter == NULL)
-		return NULL;	/* an unknown charset */
+		return false;	/* an unknown charset */
 
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GMimeStream *filtered = g_mime_stream_filter_new(mem);
 	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
-	g_mime_stream_write(filtered, (const char *)bytes->data, bytes->len);
+	g_mime_stream_write(filtered, data, len);
 	g_mime_stream_flush(filtered);
 	g_object_unref(filtered);
 	g_object_unref(filter);
-
-	return take_bytes(mem);
+	take_stream(b, mem);
+	return true;
 }
 
-/* The text of PART as valid UTF-8 with LF line endings; g_free it.
+/* The text of PART as valid UTF-8 with LF line endings and without NULs,
+ * into T (NUL-terminated when owned; borrowed text is not).
  * The declared charset is used when iconv knows it. Text without one,
  * with an unknown one, or labelled ASCII/UTF-8 is either valid UTF-8
- * already or goes through GMime's 8-bit guesser (fallback charsets). */
-static char *part_text(GMimePart *part)
+ * already or goes through GMime's 8-bit guesser (fallback charsets).
+ * Text without NULs and CRs that is ASCII in a charset that keeps ASCII as
+ * it is, or UTF-8 (labelled so, or 8-bit and not labelled UTF-16/32), is
+ * all of that as it stands: most text, used in place. */
+static void part_text(GMimePart *part, struct bytes *t)
 {
-	GByteArray *bytes = part_bytes(part);
 	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-	GByteArray *converted = NULL;
-	const char *data;
-	char *text, *lf;
+	struct bytes bytes;
+	bool converted = false;
 	bool guessed = false;	/* text from GMime's guesser, not checked yet */
+	char *text, *lf, *data;
 	size_t n;
 
-	/* Empty content has nothing to convert (and GMime asserts on the
-	 * NULL data of an empty array). */
-	if (bytes->len > 0 && charset != NULL && !charset_is_utf8_or_ascii(charset) &&
-	    !(is_8bit_utf8(bytes) && !charset_is_wide(charset)))
-		converted = convert_charset(bytes, charset);
-	if (converted != NULL) {
-		g_byte_array_unref(bytes);
-		bytes = converted;
+	part_bytes(part, &bytes);
+	if (bytes.len == 0) {
+		*t = bytes;
+		return;
+	}
+	bool plain_label = charset == NULL || charset_is_utf8_or_ascii(charset);
+	bool wide = !plain_label && charset_is_wide(charset);
+	bool ascii = is_ascii_len(bytes.data, bytes.len);
+	/* 8-bit text that is valid UTF-8 is UTF-8 whatever its label says
+	 * (but UTF-16/32, which may look like anything): other 8-bit charsets
+	 * almost never validate, and mislabelled UTF-8 is common (e.g.
+	 * "iso-2022-jp" on UTF-8 text). */
+	bool utf8 = !ascii && !wide && g_utf8_validate_len(bytes.data, bytes.len, NULL);
+	bool nul = memchr(bytes.data, '\0', bytes.len) != NULL;
+
+	/* Text that would be neither converted nor changed after. */
+	if (((ascii && (plain_label || charset_is_ascii_superset(charset))) || utf8) && !nul &&
+	    memchr(bytes.data, '\r', bytes.len) == NULL) {
+		*t = bytes;
+		return;
+	}
+	if (!plain_label && !utf8)
+		converted = convert_charset(bytes.data, bytes.len, charset, &bytes);
+	if (bytes.owned == NULL) {
+		char *copy = g_malloc(bytes.len + 1);
+		memcpy(copy, bytes.data, bytes.len);
+		copy[bytes.len] = '\0';
+		bytes_take(&bytes, copy, bytes.len);
 	}
 	/* After conversion: UTF-16 text has NULs before it. */
-	replace_nuls(bytes->data, bytes->len);
-	data = (const char *)bytes->data;
-	if (bytes->len == 0)
-		text = g_strdup("");	/* data may be NULL then */
-	else if (g_utf8_validate(data, bytes->len, NULL))
-		text = g_strndup(data, bytes->len);
-	else if (converted == NULL)
-		guessed = (text = g_mime_utils_decode_8bit(NULL, data, bytes->len)) != NULL;
+	data = bytes.owned;
+	n = bytes.len;
+	replace_nuls((guint8 *)data, n);
+	if (n == 0)
+		text = g_strdup("");
+	else if (!converted && !nul && !wide ? ascii || utf8 : is_utf8(data, n))	/* known unless changed */
+		text = g_strndup(data, n);
+	else if (!converted)
+		guessed = (text = g_mime_utils_decode_8bit(NULL, data, n)) != NULL;
 	else
 		text = NULL;
 	if (text == NULL)
-		text = g_utf8_make_valid(data, bytes->len);
-	g_byte_array_unref(bytes);
+		text = g_utf8_make_valid(data, (gssize)n);
+	bytes_free(&bytes);
 
 	/* The other branches made valid UTF-8 already. */
 	if (guessed && !g_utf8_validate(text, -1, NULL)) {
@@ -423,7 +665,7 @@ static char *part_text(GMimePart *part)
 		g_free(text);
 		text = lf;
 	}
-	return text;
+	*t = (struct bytes){ .data = text, .len = strlen(text), .owned = text };
 }
 
 /* ---- HTML, crudely ---- */
@@ -445,10 +687,13 @@ static bool tag_is(const char *tag, size_t len, const char *name)
  * name (the letters and digits after '<' or '</') is one of these. */
 static bool tag_breaks_line(const char *tag, size_t len)
 {
-	static const char *const breaking[] = {
-		"br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-		"table", "blockquote", "pre", "hr", "title", "ul", "ol", "dd", "dt",
+#define NAME(s) { s, sizeof s - 1 }
+	static const struct { const char *name; size_t len; } breaking[] = {
+		NAME("br"), NAME("p"), NAME("div"), NAME("tr"), NAME("li"), NAME("h1"), NAME("h2"),
+		NAME("h3"), NAME("h4"), NAME("h5"), NAME("h6"), NAME("table"), NAME("blockquote"),
+		NAME("pre"), NAME("hr"), NAME("title"), NAME("ul"), NAME("ol"), NAME("dd"), NAME("dt"),
 	};
+#undef NAME
 	size_t n = 0;
 
 	if (len > 0 && tag[0] == '/') {
@@ -459,8 +704,10 @@ static bool tag_breaks_line(const char *tag, size_t len)
 		n++;
 	if (n == 0 || n > 10)
 		return false;
+	char first = g_ascii_tolower(tag[0]);
 	for (size_t i = 0; i < G_N_ELEMENTS(breaking); i++)
-		if (strlen(breaking[i]) == n && g_ascii_strncasecmp(tag, breaking[i], n) == 0)
+		if (breaking[i].len == n && breaking[i].name[0] == first &&
+		    g_ascii_strncasecmp(tag, breaking[i].name, n) == 0)
 			return true;
 	return false;
 }
@@ -539,14 +786,19 @@ static void html_to_text(const char *s, size_t len, GString *out)
 				continue;
 			}
 		}
-		g_string_append_c(out, s[i]);
-		i++;
+		/* Text up to the next tag or entity, as it is. */
+		size_t j = i + 1;
+		while (j < len && s[j] != '<' && s[j] != '&')
+			j++;
+		g_string_append_len(out, s + i, (gssize)(j - i));
+		i = j;
 	}
 }
 
 /* ---- the walk over the MIME tree ---- */
 
 struct walk {
+	struct us_mime_parser *mp;
 	struct us_message *msg;
 	GString *plain;		/* text of the own text/plain parts */
 	bool saw_plain;
@@ -555,11 +807,16 @@ struct walk {
 };
 
 /* Append TEXT to the collected body text, one part per line at least. */
-static void add_text(GString *body, const char *text)
+static void add_text_len(GString *body, const char *text, size_t len)
 {
 	if (body->len > 0 && body->str[body->len - 1] != '\n')
 		append_capped(body, "\n", 1, US_BODY_LIMIT);
-	append_capped(body, text, strlen(text), US_BODY_LIMIT);
+	append_capped(body, text, len, US_BODY_LIMIT);
+}
+
+static void add_text(GString *body, const char *text)
+{
+	add_text_len(body, text, strlen(text));
 }
 
 static bool is_type(const char *type, const char *const *list, size_t n)
@@ -624,13 +881,10 @@ static struct us_dsn_recipient *recipient_from(const GPtrArray *fields)
  * per-message fields. Taking "has a per-recipient field" rather than
  * "is not the first group" copes with reports that leave out the
  * per-message group. */
-static void dsn_group(struct us_message *msg, const char *text, size_t len)
+static void dsn_group(struct us_message *msg, GPtrArray *fields)
 {
-	GPtrArray *fields = g_ptr_array_new_with_free_func(us_header_free);
-	struct us_dsn_recipient *r;
+	struct us_dsn_recipient *r = recipient_from(fields);
 
-	parse_header_block(text, len, fields);
-	r = recipient_from(fields);
 	if (r != NULL) {
 		if (msg->dsn_recipients->len < MAX_DSN_RECIPIENTS)
 			g_ptr_array_add(msg->dsn_recipients, r);
@@ -644,7 +898,79 @@ static void dsn_group(struct us_message *msg, const char *text, size_t len)
 			g_free(value);
 		}
 	}
-	g_ptr_array_unref(fields);
+}
+
+/* DSN groups whose header blocks GMime parses in one go. */
+struct dsn_batch {
+	GString *text;		/* the blocks, one after the other */
+	GArray *ends;		/* size_t: where each block ends in TEXT */
+	unsigned lines;
+};
+
+/* Parse the groups of BATCH with GMime at once (one entity, one parser
+ * run, instead of one per group: GMime builds a part object around every
+ * header block) and hand each its own fields, by their offsets. */
+static void dsn_batch_flush(struct walk *w, struct dsn_batch *batch)
+{
+	guint n = batch->ends->len;
+	struct borrowed b;
+
+	if (n == 0)
+		return;
+	GPtrArray **fields = g_new(GPtrArray *, n);
+	for (guint g = 0; g < n; g++)
+		fields[g] = g_ptr_array_new_with_free_func(us_header_free);
+	GMimeObject *obj = parse_entity(w->mp, borrowed_open(&b, batch->text->str, batch->text->len));
+	GMimeHeaderList *list = obj ? g_mime_object_get_header_list(obj) : NULL;
+	int count = list ? g_mime_header_list_get_count(list) : 0;
+	guint g = 0;
+	for (int i = 0; i < count; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		gint64 at = g_mime_header_get_offset(h);
+		while (g + 1 < n && at >= (gint64)g_array_index(batch->ends, size_t, g))
+			g++;
+		append_header(fields[g], h);
+	}
+	if (obj != NULL)
+		g_object_unref(obj);
+	borrowed_close(&b);
+	for (g = 0; g < n; g++) {
+		dsn_group(w->msg, fields[g]);
+		g_ptr_array_unref(fields[g]);
+	}
+	g_free(fields);
+	g_string_truncate(batch->text, 0);
+	g_array_set_size(batch->ends, 0);
+	batch->lines = 0;
+}
+
+/* The group of DSN fields TEXT (LEN bytes, no empty line in it): into
+ * BATCH when its header block can be parsed with others (it starts with a
+ * plain field and ends with a line ending, and the batch stays within
+ * MAX_BLOCK_HEADER_LINES lines, as one block alone does), else on its own. */
+static void dsn_add_group(struct walk *w, struct dsn_batch *batch, const char *text, size_t len)
+{
+	const char *start;
+	unsigned lines;
+	size_t n = header_block_range(text, len, &start, &lines);
+
+	if (n == 0) {
+		dsn_batch_flush(w, batch);
+		return;
+	}
+	if (!starts_with_plain_field(start, n) || start[n - 1] != '\n') {
+		GPtrArray *fields = g_ptr_array_new_with_free_func(us_header_free);
+		dsn_batch_flush(w, batch);
+		parse_header_block(w->mp, text, len, fields);
+		dsn_group(w->msg, fields);
+		g_ptr_array_unref(fields);
+		return;
+	}
+	if (batch->lines + lines > MAX_BLOCK_HEADER_LINES)
+		dsn_batch_flush(w, batch);
+	g_string_append_len(batch->text, start, (gssize)n);
+	g_array_append_val(batch->ends, batch->text->len);
+	batch->lines += lines;
 }
 
 /* The end of the group of lines starting at POS: the next line that is
@@ -669,20 +995,26 @@ static size_t group_end(const char *text, size_t len, size_t pos, size_t *next)
 }
 
 /* A message/(global-)delivery-status part (RFC 3464 / 6533): groups of
- * header-like fields separated by empty lines, each parsed by GMime. */
-static void parse_dsn(struct us_message *msg, GMimePart *part)
+ * header-like fields separated by empty lines, parsed by GMime (several
+ * groups at a time where that gives each the same fields). */
+static void parse_dsn(struct walk *w, GMimePart *part)
 {
-	GByteArray *bytes = part_bytes(part);
+	struct bytes bytes;
 	const char *text;
 	size_t pos = 0, next;
 	unsigned groups = 0, lines = 0;
 
-	normalize_bytes(bytes);
-	text = (const char *)bytes->data;
-	while (pos < bytes->len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
-		size_t end = group_end(text, bytes->len, pos, &next);
+	struct dsn_batch batch = {
+		.text = g_string_new(NULL),
+		.ends = g_array_new(FALSE, FALSE, sizeof(size_t)),
+	};
+
+	part_lf_bytes(part, &bytes);
+	text = bytes.data;
+	while (pos < bytes.len && groups < MAX_DSN_GROUPS && lines < MAX_DSN_LINES) {
+		size_t end = group_end(text, bytes.len, pos, &next);
 		if (end > pos) {
-			dsn_group(msg, text + pos, end - pos);
+			dsn_add_group(w, &batch, text + pos, end - pos);
 			groups++;
 			for (const char *p = text + pos; p < text + end; lines++) {
 				const char *nl = memchr(p, '\n', (size_t)(text + end - p));
@@ -691,7 +1023,10 @@ static void parse_dsn(struct us_message *msg, GMimePart *part)
 		}
 		pos = next;
 	}
-	g_byte_array_unref(bytes);
+	dsn_batch_flush(w, &batch);
+	g_string_free(batch.text, TRUE);
+	g_array_unref(batch.ends);
+	bytes_free(&bytes);
 }
 
 static void add_quoted(struct us_message *msg, struct us_quoted *q)
@@ -705,21 +1040,19 @@ static void add_quoted(struct us_message *msg, struct us_quoted *q)
 /* The header block of the content of PART as a quoted original from
  * SOURCE. Empty lines before it are skipped: some MTAs put one too many
  * after the part's own header. */
-static void quote_part_content(struct us_message *msg, GMimePart *part,
-			       enum us_quote_source source)
+static void quote_part_content(struct walk *w, GMimePart *part, enum us_quote_source source)
 {
-	GByteArray *bytes = part_bytes(part);
+	struct bytes bytes;
 	struct us_quoted *q = us_quoted_new(source);
 	size_t skip = 0;
 
-	normalize_bytes(bytes);
-	while (skip < bytes->len && bytes->data[skip] == '\n')
+	part_lf_bytes(part, &bytes);
+	while (skip < bytes.len && bytes.data[skip] == '\n')
 		skip++;
-	/* An empty part has no data pointer at all (NULL + 0 is undefined). */
-	if (skip < bytes->len)
-		parse_header_block((const char *)bytes->data + skip, bytes->len - skip, q->headers);
-	g_byte_array_unref(bytes);
-	add_quoted(msg, q);
+	if (skip < bytes.len)
+		parse_header_block(w->mp, bytes.data + skip, bytes.len - skip, q->headers);
+	bytes_free(&bytes);
+	add_quoted(w->msg, q);
 }
 
 /* Types whose content is a whole message, when GMime left them a leaf
@@ -745,23 +1078,24 @@ static void own_leaf(struct walk *w, GMimePart *part, const char *type)
 	if (strcmp(type, "text/plain") == 0) {
 		w->saw_plain = true;
 		if (w->plain->len < US_BODY_LIMIT) {
-			char *text = part_text(part);
-			add_text(w->plain, text);
-			g_free(text);
+			struct bytes text;
+			part_text(part, &text);
+			add_text_len(w->plain, text.data, text.len);
+			bytes_free(&text);
 		}
 	} else if (strcmp(type, "text/html") == 0) {
 		g_ptr_array_add(w->html, part);
 	} else if (is_type(type, dsn_types, G_N_ELEMENTS(dsn_types))) {
 		msg->has_delivery_status = true;
-		parse_dsn(msg, part);
+		parse_dsn(w, part);
 	} else if (strcmp(type, "message/feedback-report") == 0) {
 		msg->has_feedback_report = true;
 	} else if (strcmp(type, "message/disposition-notification") == 0) {
 		msg->has_disposition_notification = true;
 	} else if (is_headers_type(type)) {
-		quote_part_content(msg, part, US_QUOTE_HEADERS);
+		quote_part_content(w, part, US_QUOTE_HEADERS);
 	} else if (is_message_leaf_type(type)) {
-		quote_part_content(msg, part, US_QUOTE_MESSAGE);
+		quote_part_content(w, part, US_QUOTE_MESSAGE);
 	}
 }
 
@@ -798,15 +1132,16 @@ static void own_empty_multipart(struct walk *w, GMimeMultipart *mp)
 static char *object_type(GMimeObject *obj)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
-	char *raw = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-	char *valid = clean_utf8(raw, -1);
-	char *lower = g_ascii_strdown(valid, -1);
+	const char *type = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *subtype = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	/* What g_mime_content_type_get_mime_type() gives, without its printf. */
+	char *raw = type && subtype ? g_strconcat(type, "/", subtype, NULL)
+		    : ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+	char *lower = clean_utf8(raw, -1);
 
 	g_free(raw);
-	g_free(valid);
 	for (char *p = lower; *p; p++)
-		if (g_ascii_isspace(*p))
-			*p = '_';
+		*p = g_ascii_isspace(*p) ? '_' : g_ascii_tolower(*p);
 	return lower;
 }
 
@@ -827,7 +1162,7 @@ static void walk_message_part(struct walk *w, GMimeMessagePart *mp, unsigned dep
 			add_quoted(w->msg, q);
 		} else if (body != NULL && GMIME_IS_PART(body)) {
 			/* An empty line before the header made it all body. */
-			quote_part_content(w->msg, GMIME_PART(body), US_QUOTE_MESSAGE);
+			quote_part_content(w, GMIME_PART(body), US_QUOTE_MESSAGE);
 		}
 	}
 	walk(w, body, depth + 1, true);
@@ -869,16 +1204,23 @@ static void finish_body(struct walk *w)
 	GString *body = w->msg->body;
 
 	if (w->saw_plain) {
-		g_string_append_len(body, w->plain->str, (gssize)w->plain->len);
+		if (body->len > 0) {
+			g_string_append_len(body, w->plain->str, (gssize)w->plain->len);
+			return;
+		}
+		/* The text collected is the body as it is: no copy. */
+		w->msg->body = w->plain;
+		w->plain = body;
 		return;
 	}
 	for (guint i = 0; i < w->html->len && body->len < US_BODY_LIMIT; i++) {
-		char *html = part_text(g_ptr_array_index(w->html, i));
+		struct bytes html;
+		part_text(g_ptr_array_index(w->html, i), &html);
 		GString *text = g_string_new(NULL);
-		html_to_text(html, strlen(html), text);
+		html_to_text(html.data, html.len, text);
 		add_text(body, text->str);
 		g_string_free(text, TRUE);
-		g_free(html);
+		bytes_free(&html);
 	}
 }
 
@@ -904,9 +1246,10 @@ static void find_inline_quotes(struct us_message *msg)
 }
 
 /* Everything but the headers, from the top-level entity TOP. */
-static void fill_from_tree(struct us_message *msg, GMimeObject *top)
+static void fill_from_tree(struct us_mime_parser *mp, struct us_message *msg, GMimeObject *top)
 {
 	struct walk w = {
+		.mp = mp,
 		.msg = msg,
 		.plain = g_string_new(NULL),
 		.html = g_ptr_array_new(),
@@ -999,7 +1342,7 @@ static size_t gmime_limit(const char *data, size_t len)
 }
 
 /* Parse DATA (LEN bytes, LF line endings, no "From " line) into MSG. */
-static void parse_bytes(struct us_message *msg, const char *data, size_t len)
+static void parse_bytes(struct us_mime_parser *mp, struct us_message *msg, const char *data, size_t len)
 {
 	size_t limit = gmime_limit(data, len);
 	struct borrowed b;
@@ -1009,10 +1352,10 @@ static void parse_bytes(struct us_message *msg, const char *data, size_t len)
 		msg->truncated = true;
 	if (limit == 0)
 		return;
-	top = parse_entity(borrowed_open(&b, data, limit));
+	top = parse_entity(mp, borrowed_open(&b, data, limit));
 	if (top != NULL) {
 		append_header_list(msg->headers, g_mime_object_get_header_list(top));
-		fill_from_tree(msg, top);
+		fill_from_tree(mp, msg, top);
 		g_object_unref(top);
 	}
 	borrowed_close(&b);
@@ -1049,8 +1392,16 @@ static size_t stray_blank_lines(const char *text, size_t len)
 
 struct us_message *us_mime_parse(const char *data, size_t len)
 {
+	struct us_mime_parser *mp = us_mime_parser_new();
+	struct us_message *msg = us_mime_parse_with(mp, data, len);
+
+	us_mime_parser_free(mp);
+	return msg;
+}
+
+struct us_message *us_mime_parse_with(struct us_mime_parser *mp, const char *data, size_t len)
+{
 	struct us_message *msg = us_message_new();
-	struct us_layout layout;
 	size_t lf_len = 0;
 	char *lf;
 	const char *buf;
@@ -1067,12 +1418,11 @@ struct us_message *us_mime_parse(const char *data, size_t len)
 
 	/* A leading mbox "From " line is not a header; GMime's message format
 	 * does not expect it, so it is skipped here. */
-	us_input_layout(buf, lf_len, &layout);
-	if (layout.from_line_end > 0)
-		msg->envelope_sender = from_line_sender(buf, layout.from_line_end);
-	size_t start = layout.from_line_end + stray_blank_lines(buf + layout.from_line_end,
-								lf_len - layout.from_line_end);
-	parse_bytes(msg, buf + start, lf_len - start);
+	size_t from_line_end = us_input_from_line_end(buf, lf_len);
+	if (from_line_end > 0)
+		msg->envelope_sender = from_line_sender(buf, from_line_end);
+	size_t start = from_line_end + stray_blank_lines(buf + from_line_end, lf_len - from_line_end);
+	parse_bytes(mp, msg, buf + start, lf_len - start);
 
 	const char *return_path = us_message_header(msg, "Return-Path");
 	if (return_path != NULL) {

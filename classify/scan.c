@@ -92,6 +92,7 @@ struct scan;
 struct worker {
 	struct scan *scan;
 	struct us_ruleset *rules;
+	struct us_mime_parser *mime;	/* GMime parser, reused from message to message */
 	GThread *thread;
 	_Atomic guint current;		/* job being worked on, G_MAXUINT between jobs */
 	char *buf;			/* read buffer, reused */
@@ -323,7 +324,7 @@ static void run_job(struct worker *w, guint i)
 		struct us_verdict v;
 		GError *error = NULL;
 		us_verdict_init(&v);
-		if (us_classify(s->cfg, w->rules, data, len, US_WANT_VERDICT, &v, NULL, &error)) {
+		if (us_classify(w->mime, s->cfg, w->rules, data, len, US_WANT_VERDICT, &v, NULL, &error)) {
 			j->result.klass = v.klass;
 			j->result.kind = v.kind;
 			j->result.provenance = v.provenance;
@@ -383,11 +384,13 @@ static bool start_worker(struct scan *s, GError **error)
 		g_free(w);
 		return false;
 	}
+	w->mime = us_mime_parser_new();
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	w->thread = g_thread_try_new("scan", worker_main, w, error);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (w->thread == NULL) {
+		us_mime_parser_free(w->mime);
 		us_ruleset_free(w->rules);
 		g_free(w);
 		return false;
@@ -711,6 +714,7 @@ int us_scan_main(int argc, char **argv)
 	for (guint i = 0; i < s.workers->len; i++) {
 		struct worker *w = g_ptr_array_index(s.workers, i);
 		us_ruleset_free(w->rules);
+		us_mime_parser_free(w->mime);
 		g_free(w->buf);
 		g_free(w);
 	}

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	us_verdict_init(&v);
 	/* The shipped rules compile, so bad mail must never fail. */
-	FUZZ_ASSERT(us_classify(cfg, rules, (const char *)data, size, US_WANT_BOUNCE_DETAILS, &v,
+	FUZZ_ASSERT(us_classify(NULL, cfg, rules, (const char *)data, size, US_WANT_BOUNCE_DETAILS, &v,
 				size % 2 ? &explain : NULL, &error));
 	FUZZ_ASSERT(v.klass >= 0 && v.klass < US_CLASS_COUNT);
 	FUZZ_ASSERT(v.kind >= 0 && v.kind < US_KIND_COUNT);

@@ -7,6 +7,7 @@
 #include <glib.h>
 #include "config.h"
 #include "explain.h"
+#include "mime.h"
 #include "rules.h"
 #include "verdict.h"
 
@@ -20,11 +21,13 @@ enum us_classify_want {
 	US_WANT_BOUNCE_DETAILS = 1 << 0
 };
 
-/* Classify DATA (LEN raw bytes); WANT is a set of enum us_classify_want.
+/* Classify DATA (LEN raw bytes), parsed with MP (see mime.h: one per
+ * thread, kept from one message to the next; NULL = a new one for this
+ * message); WANT is a set of enum us_classify_want.
  * V must have been us_verdict_init()ed; it is filled in. Returns false
  * with ERROR only for configuration problems (a rule or reason-table
  * regex that does not compile); bad mail never fails. */
-bool us_classify(const struct us_config *cfg, struct us_ruleset *rules,
+bool us_classify(struct us_mime_parser *mp, const struct us_config *cfg, struct us_ruleset *rules,
 		 const char *data, size_t len, unsigned want, struct us_verdict *v,
 		 const struct us_explain *ex, GError **error);
 

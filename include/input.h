@@ -25,6 +25,8 @@ struct us_layout {
 
 /* Describe DATA (LEN bytes). Never fails. */
 void us_input_layout(const char *data, size_t len, struct us_layout *out);
+/* Its from_line_end alone, without going through the header. */
+size_t us_input_from_line_end(const char *data, size_t len);
 
 /* If DATA contains CR-only or CRLF line endings, return a copy of its first
  * LIMIT bytes with every line ending turned into LF (caller g_free()s it,

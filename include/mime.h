@@ -19,6 +19,14 @@ void us_mime_shutdown(void);
  * only borrowed for the duration of the call. */
 struct us_message *us_mime_parse(const char *data, size_t len);
 
+/* The same with a parser made once and used for many messages, one after
+ * the other (one per thread): a new GMime parser costs about 20,000
+ * instructions, some 3 % of a parse. */
+struct us_mime_parser;
+struct us_mime_parser *us_mime_parser_new(void);
+void us_mime_parser_free(struct us_mime_parser *mp);	/* NULL is fine */
+struct us_message *us_mime_parse_with(struct us_mime_parser *mp, const char *data, size_t len);
+
 /* The addr-specs of an address-list header value (From, Sender, To...),
  * groups flattened, appended to OUT (g_free'd strings). Returns how many. */
 unsigned us_mime_addresses(const char *value, GPtrArray *out);

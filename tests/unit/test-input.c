@@ -70,6 +70,17 @@ static void test_layout_from_line(void)
 
 	l = layout_of("From: x@y\n\n");
 	is_int(l.from_line_end, 0, "\"From:\" is a header, not an mbox line");
+
+	/* us_input_from_line_end gives the layout's from_line_end. */
+	const char *const cases[] = {
+		m, "From x@y Thu Jan  1 00:00:00 2024\r\nSubject: a\r\n\r\n",
+		"From x@y\rSubject: a\r\r", "From x@y no line end", "From: x@y\n\n", "From", "",
+	};
+	unsigned differ = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+		differ += us_input_from_line_end(cases[i], strlen(cases[i])) != layout_of(cases[i]).from_line_end;
+	is_int(differ, 0, "us_input_from_line_end: the layout's from_line_end");
+	is_int(us_input_from_line_end(NULL, 0), 0, "us_input_from_line_end: no data");
 }
 
 static void test_layout_edges(void)

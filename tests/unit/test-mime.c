@@ -675,6 +675,73 @@ static void test_corpus_arf(void)
 	us_message_free(msg);
 }
 
+/* DSN groups are handed to GMime several at a time; each still gets what
+ * GMime gives its header block alone: a block whose first line is not a
+ * field (or is folded) gives none, a stray line inside one is skipped. */
+static void test_dsn_groups_together(void)
+{
+	struct us_message *msg = parse(
+		"From: MAILER-DAEMON@example.net\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+		"--b\nContent-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mx.example.net\n\n"
+		"Final-Recipient: rfc822; x@example.org\nAction: failed\nStatus: 5.1.1\n\n"
+		"not a field\nFinal-Recipient: rfc822; lost@example.org\nAction: failed\n\n"
+		" folded first\nFinal-Recipient: rfc822; lost2@example.org\n\n"
+		"Final-Recipient: rfc822; z@example.org\nAction: delayed\nstray line\nStatus: 4.4.1\n--b--\n");
+
+	is_int(msg->dsn_recipients->len, 2, "DSN groups together: the two real recipients");
+	is_str(recipient(msg, 0) ? recipient(msg, 0)->final_recipient : NULL, "rfc822; x@example.org",
+	       "DSN groups together: first recipient");
+	is_str(recipient(msg, 1) ? recipient(msg, 1)->status : NULL, "4.4.1",
+	       "DSN groups together: the field after a stray line");
+	is_int(msg->dsn_reporting->len, 1, "DSN groups together: one per-message field");
+	us_message_free(msg);
+}
+
+/* One parser for many messages (us_mime_parse_with, as each scan thread
+ * does) gives every message what a parser of its own gives, also after a
+ * message that left GMime in the middle of something: an unclosed deep
+ * nesting, a cut-off header, a DSN. */
+static void test_parser_reuse(void)
+{
+	GString *deep = g_string_new("Content-Type: multipart/mixed; boundary=b0\n\n");
+	for (int i = 1; i < 100; i++)
+		g_string_append_printf(deep, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i - 1, i);
+	const char *const messages[] = {
+		deep->str,
+		"From: a@b\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\n\n"
+		"--R\n\nYour mail was not delivered.\n--R\nContent-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; x@example.org\n"
+		"Action: failed\nStatus: 5.1.1\n\n--R\nContent-Type: text/rfc822-headers\n\n"
+		"Subject: =?utf-8?q?caf=C3=A9?=\nMessage-ID: <1@a>\n--R",
+		"Subject: cut off\nX-Folded: one\n two",
+		"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\r\nFrom: b@c\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\nna=EFve =\r\ntext\r\n",
+		"Content-Type: text/html; charset=big5\nContent-Transfer-Encoding: base64\n\nPHA+aGk8L3A+\n",
+	};
+	struct us_mime_parser *mp = us_mime_parser_new();
+	unsigned differ = 0;
+
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < G_N_ELEMENTS(messages); i++) {
+			size_t len = strlen(messages[i]);
+			char *copy = g_memdup2(messages[i], len);
+			struct us_message *own = us_mime_parse(copy, len), *shared = us_mime_parse_with(mp, copy, len);
+			if (!same_message(own, shared) || own->truncated != shared->truncated) {
+				differ++;
+				printf("# message %zu differs with a shared parser\n", i);
+			}
+			us_message_free(own);
+			us_message_free(shared);
+			g_free(copy);
+		}
+	is_int(differ, 0, "one parser for many messages: each parsed as with its own");
+	us_mime_parser_free(mp);
+	us_mime_parser_free(NULL);
+	g_string_free(deep, TRUE);
+}
+
 static void test_corpus_all(void)
 {
 	const char *top = getenv("TOP");
@@ -691,7 +758,10 @@ static void test_corpus_all(void)
 		skip("whole corpus");
 		return;
 	}
-	/* Every corpus message parses, with valid UTF-8 throughout. */
+	/* Every corpus message parses, with valid UTF-8 throughout, and one
+	 * parser used for all of them in turn gives the same results. */
+	struct us_mime_parser *mp = us_mime_parser_new();
+	unsigned differ = 0;
 	char **lines = g_strsplit(labels, "\n", -1);
 	for (char **l = lines; *l; l++) {
 		if (**l == '#' || **l == '\0')
@@ -707,10 +777,21 @@ static void test_corpus_all(void)
 			invalid++;
 			printf("# not valid UTF-8: %s\n", *l);
 		}
+		gsize len;
+		char *data = corpus_file(*l, &len);
+		struct us_message *shared = us_mime_parse_with(mp, data, len);
+		if (!same_message(msg, shared)) {
+			differ++;
+			printf("# differs with a shared parser: %s\n", *l);
+		}
+		us_message_free(shared);
+		g_free(data);
 		us_message_free(msg);
 	}
+	us_mime_parser_free(mp);
 	ok(parsed > 1000, "whole corpus: parsed");
 	is_int(invalid, 0, "whole corpus: every string valid UTF-8");
+	is_int(differ, 0, "whole corpus: one parser for all gives what one per message gives");
 	g_strfreev(lines);
 	g_free(labels);
 	g_free(labels_path);
@@ -735,6 +816,8 @@ int main(void)
 	test_corpus_line_endings();
 	test_corpus_qmail();
 	test_corpus_arf();
+	test_dsn_groups_together();
+	test_parser_reuse();
 	test_corpus_all();
 	us_mime_shutdown();
 	return tap_done();
