@@ -78,7 +78,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy reasons bench bench-scan bench-compare bench-rules demo install uninstall clean
+.PHONY: FORCE all check check-sanitize fuzz fuzz-build accuracy reasons bench bench-scan bench-compare bench-rules bench-bounces demo install uninstall clean
 
 all: $(BUILD)/unscatter
 
@@ -155,6 +155,9 @@ bench-compare: $(BUILD)/unscatter $(BUILD)/bench/runmany
 
 bench-rules: $(BUILD)/unscatter $(BUILD)/bench/runmany
 	sh bench/rules-scaling.sh $(BUILD)/unscatter
+
+bench-bounces: $(BUILD)/unscatter $(BUILD)/bench/runmany
+	sh bench/bounces.sh $(BUILD)/unscatter $(BUILD)/bench/runmany
 
 # Batch throughput of "unscatter scan" over the whole corpus (not a test).
 bench-scan: $(BUILD)/unscatter
