@@ -583,36 +583,51 @@ static struct us_message *random_message(GRand *rng)
 	return msg;
 }
 
+/* ROUNDS random messages of MAKE through FAST and through a plain regex
+ * engine with the same RULES: how many fire differently (the first few
+ * shown); *FIRED gets how many fire anything. */
+static unsigned differ_from_reference(struct us_ruleset *fast, const char *rules, guint32 seed,
+				      int rounds, struct us_message *(*make)(GRand *), unsigned *fired,
+				      unsigned *reference_compilations)
+{
+	struct us_ruleset *reference = rules_from(rules);
+	GRand *rng = g_rand_new_with_seed(seed);
+	unsigned differ = 0;
+
+	us_ruleset_set_reference(reference, true);
+	*fired = 0;
+	for (int round = 0; round < rounds; round++) {
+		struct us_message *msg = make(rng);
+		char *a = fire(fast, msg), *b = fire(reference, msg);
+		if (strcmp(a, b) != 0 && differ++ < 5)
+			printf("# differ on body '%s':\n#   '%s' vs reference '%s'\n", msg->body->str, a, b);
+		*fired += *b != '\0';
+		g_free(a);
+		g_free(b);
+		us_message_free(msg);
+	}
+	*reference_compilations = us_ruleset_compilations(reference);
+	g_rand_free(rng);
+	us_ruleset_free(reference);
+	return differ;
+}
+
 /* The shortcuts (literal scan, exact literals, "^$", split alternations,
  * shared units, caching across evaluations) against a plain regex
  * engine: the same rules fire. */
 static void reference_equivalence(void)
 {
 	struct us_ruleset *fast = rules_from(equivalence_rules);
-	struct us_ruleset *reference = rules_from(equivalence_rules);
-	GRand *rng = g_rand_new_with_seed(7);
-	unsigned differ = 0, fired = 0;
+	unsigned fired, plain;
 
-	us_ruleset_set_reference(reference, true);
 	is_int(us_ruleset_count(fast), 12, "equivalence rules loaded");
-	for (int round = 0; round < 3000; round++) {
-		struct us_message *msg = random_message(rng);
-		char *a = fire(fast, msg), *b = fire(reference, msg);
-		if (strcmp(a, b) != 0 && differ++ < 5)
-			printf("# differ: '%s' vs reference '%s'\n", a, b);
-		fired += *b != '\0';
-		g_free(a);
-		g_free(b);
-		us_message_free(msg);
-	}
+	is_int(differ_from_reference(fast, equivalence_rules, 7, 3000, random_message, &fired, &plain), 0,
+	       "the same rules fire as with a plain regex engine");
 	ok(fired > 1000, "many messages fire rules");
-	is_int(differ, 0, "the same rules fire as with a plain regex engine");
-	printf("# regexes compiled: %u with the shortcuts, %u without\n",
-	       us_ruleset_compilations(fast), us_ruleset_compilations(reference));
-	ok(us_ruleset_compilations(fast) < us_ruleset_compilations(reference), "fewer regexes compiled");
-	g_rand_free(rng);
+	printf("# regexes compiled: %u with the shortcuts, %u without\n", us_ruleset_compilations(fast),
+	       plain);
+	ok(us_ruleset_compilations(fast) < plain, "fewer regexes compiled");
 	us_ruleset_free(fast);
-	us_ruleset_free(reference);
 }
 
 /* ------------------------------------------------------------------ */
@@ -669,28 +684,14 @@ static struct us_message *random_window_message(GRand *rng)
 static void windows_equivalence(void)
 {
 	struct us_ruleset *fast = rules_from(window_rules);
-	struct us_ruleset *reference = rules_from(window_rules);
-	GRand *rng = g_rand_new_with_seed(2026);
-	unsigned differ = 0, fired = 0;
+	unsigned fired, plain;
 
-	us_ruleset_set_reference(reference, true);
 	is_int(us_ruleset_count(fast), 12, "window rules loaded");
-	for (int round = 0; round < 4000; round++) {
-		struct us_message *msg = random_window_message(rng);
-		char *a = fire(fast, msg), *b = fire(reference, msg);
-		if (strcmp(a, b) != 0 && differ++ < 5)
-			printf("# differ on '%s':\n#   '%s' vs reference '%s'\n", msg->body->str, a, b);
-		fired += *b != '\0';
-		g_free(a);
-		g_free(b);
-		us_message_free(msg);
-	}
+	is_int(differ_from_reference(fast, window_rules, 2026, 4000, random_window_message, &fired, &plain),
+	       0, "stretches decide as the whole body does");
 	printf("# %u body matches decided on stretches\n", us_ruleset_windowed(fast));
 	ok(fired > 2000 && us_ruleset_windowed(fast) > 2000, "many rules fire, many on stretches");
-	is_int(differ, 0, "stretches decide as the whole body does");
-	g_rand_free(rng);
 	us_ruleset_free(fast);
-	us_ruleset_free(reference);
 }
 
 /* ------------------------------------------------------------------ */
