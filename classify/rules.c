@@ -1725,8 +1725,10 @@ struct evaluation {
 	bool wide_tried;
 	bool widens;		/* the body can be read as characters (body_widens()) */
 	/* Where the body scans found literals (struct body_hit), for
-	 * matching body regexes only around them ("Windows" below). */
+	 * matching body regexes only around them ("Windows" below); FULL:
+	 * not all of them (note_body_hit()). */
 	GArray *body_hits;
+	bool body_hits_full;
 };
 
 struct body_hit {
@@ -1740,19 +1742,28 @@ static void evaluation_clear(struct evaluation *ev)
 	ev->wide_tried = false;
 	if (ev->body_hits)
 		g_array_unref(g_steal_pointer(&ev->body_hits));
+	ev->body_hits_full = false;
 }
+
+/* Hits kept per evaluation at most (12 bytes each): a huge body full of
+ * literals would otherwise cost memory by the hit; beyond it, body
+ * regexes are matched against the whole body, as without windows. */
+#define MAX_BODY_HITS 100000
 
 static void note_body_hit(struct evaluation *ev, guint unit, size_t at, size_t len)
 {
 	struct body_hit hit = { unit, (guint32)at, (guint32)len };
 
 	/* Offsets that do not fit are not kept: that unit is then
-	 * matched against the whole body (see unit_windows()). */
+	 * matched against the whole body (see body_windows_match()). */
 	if (at > G_MAXUINT32 || len > G_MAXUINT32 - at)
 		hit.at = hit.len = G_MAXUINT32;
 	if (ev->body_hits == NULL)
 		ev->body_hits = g_array_new(FALSE, FALSE, sizeof hit);
-	g_array_append_val(ev->body_hits, hit);
+	if (ev->body_hits->len >= MAX_BODY_HITS)
+		ev->body_hits_full = true;
+	else
+		g_array_append_val(ev->body_hits, hit);
 }
 
 /* U's state in this evaluation, made current. */
@@ -2018,7 +2029,8 @@ static int body_windows_match(struct evaluation *ev, struct unit *u, const regex
 		us_regex_extent(u->key.regex, (u->key.cflags & REG_NEWLINE) != 0, &u->extent);
 		u->extent_known = true;
 	}
-	if ((u->extent.newline && u->extent.max_chars == US_EXTENT_UNBOUNDED) || ev->body_hits == NULL)
+	if ((u->extent.newline && u->extent.max_chars == US_EXTENT_UNBOUNDED) || ev->body_hits == NULL ||
+	    ev->body_hits_full)
 		return -1;
 	margin = !u->extent.newline ? 0 : 4 * (size_t)u->extent.max_chars;
 	mine = g_array_new(FALSE, FALSE, sizeof(struct body_hit));
@@ -2035,19 +2047,23 @@ static int body_windows_match(struct evaluation *ev, struct unit *u, const regex
 	g_array_sort(mine, compare_hits);
 	ev->rs->windowed++;
 	result = 0;
+	/* Hits in order, so that no byte is searched for a line break twice
+	 * however many hits share one long line. */
 	for (guint i = 0; i < mine->len && result == 0; i++) {
 		const struct body_hit *h = &g_array_index(mine, struct body_hit, i);
 		size_t end = (size_t)h->at + h->len;
-		size_t s = stretch_start(body, h->at > margin ? h->at - margin : 0);
-		size_t e = stretch_end(body, body->len - end > margin ? end + margin : body->len);
-		if (i > 0 && s <= to) {
-			to = MAX(to, e);	/* overlaps: join */
+		size_t a = h->at > margin ? h->at - margin : 0;
+		size_t b = body->len - end > margin ? end + margin : body->len;
+		if (i > 0 && a < to) {
+			/* Starts inside the stretch: join, longer if need be. */
+			if (b > to)
+				to = stretch_end(body, b);
 			continue;
 		}
 		if (i > 0 && stretch_matches(body, re, from, to))
 			result = 1;
-		from = s;
-		to = e;
+		from = stretch_start(body, a);
+		to = stretch_end(body, b);
 	}
 	if (result == 0 && stretch_matches(body, re, from, to))
 		result = 1;

@@ -691,6 +691,20 @@ static void windows_equivalence(void)
 	       0, "stretches decide as the whole body does");
 	printf("# %u body matches decided on stretches\n", us_ruleset_windowed(fast));
 	ok(fired > 2000 && us_ruleset_windowed(fast) > 2000, "many rules fire, many on stretches");
+
+	/* More literal hits than are kept: the whole body decides. */
+	struct us_ruleset *engine = rules_from(window_rules);
+	struct us_message *msg = us_message_new();
+	us_ruleset_set_reference(engine, true);
+	for (int i = 0; i < 60000; i++)
+		g_string_append(msg->body, "concat delivery. dogs\n");
+	g_string_append(msg->body, "> I am out of the office\nthe cat has failed");
+	char *a = fire(fast, msg), *b = fire(engine, msg);
+	is_str(a, b, "180,000 literal hits: as the plain engine");
+	g_free(a);
+	g_free(b);
+	us_message_free(msg);
+	us_ruleset_free(engine);
 	us_ruleset_free(fast);
 }
 
