@@ -1370,6 +1370,7 @@ struct us_litscan {
 	 * where the bit is set, mostly at a tenth of the places or less.
 	 * Made by the first run after a change (for a view: its first). */
 	guint8 *filter;
+	const guint8 *stored_filter;	/* in a viewed blob */
 	/* The flat form, valid while !dirty. */
 	bool dirty;
 	guint32 *members;
@@ -1605,15 +1606,52 @@ static const struct flat *flatten(struct us_litscan *ls)
  * arrays in that order, then the texts; native byte order (a cache is
  * never shared between machines; the magic catches the other order). */
 
-#define BLOB_MAGIC 0x4c535331u	/* "LSS1" */
-#define BLOB_HEADER 8
+#define BLOB_MAGIC 0x4c535332u	/* "LSS2" */
+#define BLOB_HEADER 9
+
+/* The filter has a bit for every three-letter start of a literal: the
+ * low five bits of three bytes, which are the same for a letter in
+ * either case; other bytes share them with letters, which only costs a
+ * needless look-up now and then. A run reads one byte and tests one bit
+ * at most places of a text (some nine in ten of them). */
+#define FILTER_BITS 15
+#define FILTER_BYTES ((1u << FILTER_BITS) / 8)
+#define FILTER_INDEX(a, b, c) ((guint32)((a) & 31u) << 10 | (guint32)((b) & 31u) << 5 | ((c) & 31u))
+/* A serialised scanner of this many groups or more carries its filter
+ * (4 KiB), so that a run of a cached one need not make it; making it
+ * costs some ten instructions a group. */
+#define FILTER_STORED_GROUPS 64
+
+static void filter_fill(guint8 *bits, const struct flat *f)
+{
+	for (guint32 g = 0; g < f->n_groups; g++) {
+		guint32 key = f->groups[g].key;
+		guint32 h = FILTER_INDEX(key >> 16, key >> 8, key);
+		bits[h / 8] |= (guint8)(1u << (h % 8));
+	}
+}
+
+/* LS's filter: the one its blob carries, or made if need be from F's
+ * group keys (a viewed blob's keys may be anything: a wrong one only
+ * costs a needless look-up). */
+static const guint8 *filter_of(struct us_litscan *ls, const struct flat *f)
+{
+	if (ls->stored_filter)
+		return ls->stored_filter;
+	if (ls->filter == NULL) {
+		ls->filter = g_malloc0(FILTER_BYTES);
+		filter_fill(ls->filter, f);
+	}
+	return ls->filter;
+}
 
 void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out)
 {
 	const struct flat *f = flatten((struct us_litscan *)ls);
+	guint32 filter_bytes = f->n_groups >= FILTER_STORED_GROUPS ? FILTER_BYTES : 0;
 	guint32 head[BLOB_HEADER] = {
 		BLOB_MAGIC, f->bucket_bits, f->n_groups, f->n_members,
-		f->n_literals, f->n_ids, f->n_short, f->texts_len,
+		f->n_literals, f->n_ids, f->n_short, f->texts_len, filter_bytes,
 	};
 
 	g_byte_array_append(out, (const guint8 *)head, sizeof head);
@@ -1624,6 +1662,11 @@ void us_litscan_serialise(const struct us_litscan *ls, GByteArray *out)
 	g_byte_array_append(out, (const guint8 *)f->ids, f->n_ids * (guint)sizeof(guint32));
 	g_byte_array_append(out, (const guint8 *)f->shorts, f->n_short * (guint)sizeof(guint32));
 	g_byte_array_append(out, (const guint8 *)f->texts, f->texts_len);
+	if (filter_bytes) {
+		guint8 bits[FILTER_BYTES] = { 0 };
+		filter_fill(bits, f);
+		g_byte_array_append(out, bits, sizeof bits);
+	}
 }
 
 struct us_litscan *us_litscan_load(const void *blob, size_t len)
@@ -1641,7 +1684,8 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 		head = copy = g_malloc(len);
 		memcpy(copy, blob, len);
 	}
-	if (head[0] != BLOB_MAGIC || head[1] < MIN_BUCKET_BITS || head[1] > MAX_BUCKET_BITS) {
+	if (head[0] != BLOB_MAGIC || head[1] < MIN_BUCKET_BITS || head[1] > MAX_BUCKET_BITS ||
+	    (head[8] != 0 && head[8] != FILTER_BYTES)) {
 		g_free(copy);
 		return NULL;
 	}
@@ -1653,7 +1697,7 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 	need = sizeof(guint32) * BLOB_HEADER + (sizeof(guint32) << f.bucket_bits) +
 	       (guint64)f.n_groups * sizeof(struct group) + (guint64)f.n_members * sizeof(guint32) +
 	       (guint64)f.n_literals * sizeof(struct literal) + (guint64)f.n_ids * sizeof(guint32) +
-	       (guint64)f.n_short * sizeof(guint32) + f.texts_len;
+	       (guint64)f.n_short * sizeof(guint32) + f.texts_len + head[8];
 	if (need != len) {
 		g_free(copy);
 		return NULL;
@@ -1672,6 +1716,7 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 	f.shorts = (const guint32 *)p;
 	p += f.n_short * sizeof(guint32);
 	f.texts = p;
+	p += f.texts_len;
 
 	/* The groups are checked as a run first needs each (a check of
 	 * them all here would cost as much as the literals). */
@@ -1680,6 +1725,10 @@ struct us_litscan *us_litscan_load(const void *blob, size_t len)
 	ls->blob = copy;
 	ls->flat = f;
 	ls->checked = g_malloc0(f.n_groups ? f.n_groups : 1);
+	/* Its bits decide only where to look (a wrong one costs a look-up
+	 * or misses a literal, as a wrong byte of a literal would). */
+	if (head[8])
+		ls->stored_filter = (const guint8 *)p;
 	return ls;
 }
 
@@ -1837,29 +1886,6 @@ static void match_group(struct run *r, const struct group *group, const char *te
 		lo = bound(f, members, lo, hi, d, c, false);
 		hi = bound(f, members, lo, hi, d, c, true);
 	}
-}
-
-/* The filter has a bit for every three-letter start of a literal: the
- * low five bits of three bytes, which are the same for a letter in
- * either case; other bytes share them with letters, which only costs a
- * needless look-up now and then. A run reads one byte and tests one bit
- * at most places of a text (some nine in ten of them). */
-#define FILTER_BITS 15
-#define FILTER_INDEX(a, b, c) ((guint32)((a) & 31u) << 10 | (guint32)((b) & 31u) << 5 | ((c) & 31u))
-
-/* LS's filter, made if need be from F's group keys (a viewed blob's
- * keys may be anything: a wrong one only costs a needless look-up). */
-static const guint8 *filter_of(struct us_litscan *ls, const struct flat *f)
-{
-	if (ls->filter == NULL) {
-		ls->filter = g_malloc0((1u << FILTER_BITS) / 8);
-		for (guint32 g = 0; g < f->n_groups; g++) {
-			guint32 key = f->groups[g].key;
-			guint32 h = FILTER_INDEX(key >> 16, key >> 8, key);
-			ls->filter[h / 8] |= (guint8)(1u << (h % 8));
-		}
-	}
-	return ls->filter;
 }
 
 static void litscan_run(const struct us_litscan *ls, const char *text, size_t len,

@@ -860,7 +860,7 @@ static void litscan_destroy(gpointer ls);
  * then, so that a cached run analyses no regex). */
 
 /* Bump when the layout or the meaning of a record changes. */
-#define CACHE_FORMAT 9
+#define CACHE_FORMAT 10
 #define UNIT_EXACT 1u
 #define UNIT_EMPTY_TEST 2u
 #define UNIT_HEADER 4u

@@ -594,6 +594,55 @@ static void random_agreement(void)
 	g_rand_free(rng);
 }
 
+static void count_all(unsigned id, size_t at, size_t len, void *data)
+{
+	GArray *seen = data;
+	size_t which = id;
+
+	(void)len;
+	g_array_append_val(seen, which);
+	g_array_append_val(seen, at);
+}
+
+/* A scanner of many groups carries its bit filter when serialised; the
+ * loaded one finds every occurrence the original finds. */
+static void stored_filter(void)
+{
+	GRand *rng = g_rand_new_with_seed(31);
+	struct us_litscan *ls = us_litscan_new();
+	GByteArray *blob = g_byte_array_new();
+	GString *text = g_string_new(NULL);
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(size_t)), *b = g_array_new(FALSE, FALSE, sizeof(size_t));
+
+	for (unsigned id = 0; id < 400; id++) {
+		char lit[5];
+		for (int k = 0; k < 4; k++)
+			lit[k] = (char)('a' + g_rand_int_range(rng, 0, 8));
+		lit[4] = '\0';
+		us_litscan_add(ls, lit, id);
+	}
+	for (int k = 0; k < 20000; k++)
+		g_string_append_c(text, "abcdefghABCDEFGH \n"[g_rand_int_range(rng, 0, 18)]);
+	us_litscan_serialise(ls, blob);
+	struct us_litscan *copy = us_litscan_load(blob->data, blob->len);
+	ok(copy != NULL, "a scanner of 400 literals serialises and loads");
+	us_litscan_run_all(ls, text->str, text->len, count_all, a);
+	if (copy)
+		us_litscan_run_all(copy, text->str, text->len, count_all, b);
+	printf("# %u occurrences, %u from the loaded one\n", a->len / 2, b->len / 2);
+	ok(a->len > 1000 && a->len == b->len && memcmp(a->data, b->data, a->len * sizeof(size_t)) == 0,
+	   "the loaded scanner, with its stored filter, finds the same occurrences");
+	g_byte_array_set_size(blob, blob->len - 1);
+	ok(us_litscan_load(blob->data, blob->len) == NULL, "a blob one byte short of its filter is refused");
+	us_litscan_free(copy);
+	us_litscan_free(ls);
+	g_byte_array_unref(blob);
+	g_string_free(text, TRUE);
+	g_array_unref(a);
+	g_array_unref(b);
+	g_rand_free(rng);
+}
+
 /* A damaged blob is refused, never run. */
 static void damaged_blobs(void)
 {
@@ -826,6 +875,7 @@ int main(void)
 	scanning();
 	random_agreement();
 	damaged_blobs();
+	stored_filter();
 	extents();
 	extents_against_tre();
 	return tap_done();
