@@ -664,9 +664,10 @@ static void damaged_blobs(void)
 	ok(us_litscan_load(copy->data, copy->len) == NULL, "bad magic: refused");
 	g_byte_array_set_size(copy, 0);
 	g_byte_array_append(copy, blob->data, blob->len);
-	/* Every bucket leads out of range: a run notices and stops. */
+	/* Every bucket leads out of range: a run notices and stops. (The
+	 * header is 9 numbers: magic, bucket bits, 6 counts, filter size.) */
 	for (guint b = 0; b < 16; b++)
-		memcpy(copy->data + (8 + b) * sizeof(guint32), &bad, sizeof bad);
+		memcpy(copy->data + (9 + b) * sizeof(guint32), &bad, sizeof bad);
 	struct us_litscan *damaged = us_litscan_load(copy->data, copy->len);
 	struct seen s;
 	memset(&s, 0, sizeof s);
@@ -678,7 +679,7 @@ static void damaged_blobs(void)
 	/* A member of a group out of range: found when the group is first hit. */
 	g_byte_array_set_size(copy, 0);
 	g_byte_array_append(copy, blob->data, blob->len);
-	guint32 head[8];
+	guint32 head[9];
 	memcpy(head, copy->data, sizeof head);
 	size_t members = sizeof head + (sizeof(guint32) << head[1]) + head[2] * 4 * sizeof(guint32);
 	for (guint m = 0; m < head[3]; m++)
