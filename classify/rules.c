@@ -1778,16 +1778,13 @@ static struct unit *unit_state(const struct evaluation *ev, struct unit *u)
 	return u;
 }
 
-static void mark_found(unsigned id, void *data)
+/* U's literals occur: it is found, and, frozen, the rules that hang on it
+ * become candidates. */
+static void unit_found(struct evaluation *ev, struct unit *u)
 {
-	struct evaluation *ev = data;
 	struct us_ruleset *rs = ev->rs;
-	struct unit *u = unit_get(rs, id);
 
-	if (u == NULL)
-		return;
 	unit_state(ev, u)->found = true;
-	/* Frozen, the rules that hang on it become candidates. */
 	for (guint i = 0; i < u->n_first_of; i++) {
 		guint r = array_at(u->first_of, i);
 		if (!(rs->candidate_bits[r / 8] & (1u << (r % 8)))) {
@@ -1795,6 +1792,15 @@ static void mark_found(unsigned id, void *data)
 			g_array_append_val(rs->candidates, r);
 		}
 	}
+}
+
+static void mark_found(unsigned id, void *data)
+{
+	struct evaluation *ev = data;
+	struct unit *u = unit_get(ev->rs, id);
+
+	if (u != NULL)
+		unit_found(ev, u);
 }
 
 static void mark_child_found(unsigned index, void *data)
@@ -1812,7 +1818,7 @@ static void mark_found_in_body(unsigned id, size_t at, size_t len, void *data)
 	if (u == NULL)
 		return;
 	if (!unit_state(ev, u)->found)
-		mark_found(id, data);
+		unit_found(ev, u);
 	note_body_hit(ev, id, at, len);
 }
 
@@ -1825,38 +1831,34 @@ static void mark_child_found_in_body(unsigned index, size_t at, size_t len, void
 	note_body_hit(ev, child->id, at, len);
 }
 
-/* Scans every value of K's field (the sender being known) with LS. */
-static void scan_field(struct evaluation *ev, const struct key *k, const struct us_litscan *ls,
-		       void (*found)(unsigned, void *))
+/* Marks the children of U (a split unit) whose literals occur in a value
+ * of U's field (the sender being known); in the body, with where. */
+static void scan_for_children(struct evaluation *ev, struct unit *u)
 {
 	const struct us_message *msg = ev->msg;
+	const struct us_litscan *ls = u->child_scan;
 
-	switch (k->field) {
+	ev->scanning = u;
+	switch (u->key.field) {
 	case FIELD_BODY:
-		/* Children's scans only (mark_child_found): where, too. */
-		if (found == mark_child_found)
-			us_litscan_run_all(ls, msg->body->str, msg->body->len, mark_child_found_in_body, ev);
-		else
-			us_litscan_run(ls, msg->body->str, msg->body->len, found, ev);
+		us_litscan_run_all(ls, msg->body->str, msg->body->len, mark_child_found_in_body, ev);
 		return;
 	case FIELD_SENDER:
-		us_litscan_run(ls, msg->envelope_sender, strlen(msg->envelope_sender), found, ev);
+		us_litscan_run(ls, msg->envelope_sender, strlen(msg->envelope_sender), mark_child_found, ev);
 		return;
 	case FIELD_PARTS:
-		us_litscan_run(ls, msg->part_types->str, msg->part_types->len, found, ev);
+		us_litscan_run(ls, msg->part_types->str, msg->part_types->len, mark_child_found, ev);
 		return;
 	case FIELD_HEADER:
 		for (guint i = 0; i < msg->headers->len; i++) {
 			const struct us_header *h = g_ptr_array_index(msg->headers, i);
-			if (g_ascii_strcasecmp(h->name, k->header) == 0)
-				us_litscan_run(ls, h->value, strlen(h->value), found, ev);
+			if (g_ascii_strcasecmp(h->name, u->key.header) == 0)
+				us_litscan_run(ls, h->value, strlen(h->value), mark_child_found, ev);
 		}
 		return;
 	}
 }
 
-/* Marks the units whose literals occur: each field value is scanned
- * once, for all of them together. */
 /* Runs LS over TEXT for the ruleset's units; a cache's scanner that
  * turns out damaged makes the ruleset broken. */
 static void run_scanner(struct evaluation *ev, const struct us_litscan *ls, const char *text,
@@ -1867,6 +1869,8 @@ static void run_scanner(struct evaluation *ev, const struct us_litscan *ls, cons
 		ev->rs->broken = true;
 }
 
+/* Marks the units whose literals occur: each field value is scanned
+ * once, for all of them together. */
 static void scan_message(struct evaluation *ev)
 {
 	const struct scanners *sc = ev->rs->scan;
@@ -2129,10 +2133,8 @@ static enum decision unit_decide(struct evaluation *ev, struct unit *u, const ch
 	} else if (unit_split(ev->rs, u), u->children != NULL) {
 		/* Which alternatives could match (known from the body scan
 		 * if it holds them), then those, cheapest first. */
-		if (u->key.field != FIELD_BODY || !ev->rs->body_children) {
-			ev->scanning = u;
-			scan_field(ev, &u->key, u->child_scan, mark_child_found);
-		}
+		if (u->key.field != FIELD_BODY || !ev->rs->body_children)
+			scan_for_children(ev, u);
 		for (int pass = 0; pass < 2 && m == NO_MATCH; pass++) {
 			for (guint i = 0; i < u->children->len && m == NO_MATCH; i++) {
 				struct unit *child = unit_state(ev, g_ptr_array_index(u->children, i));
