@@ -289,12 +289,9 @@ static char *header_value(GMimeHeader *h)
  * plain ASCII without blanks around it: then a plain copy. */
 static char *field_name(const char *name)
 {
-	size_t n = 0;
-	bool plain = true;
+	size_t n = strlen(name);
 
-	for (; name[n]; n++)
-		plain = plain && (unsigned char)name[n] < 0x80;
-	if (!plain || n == 0 || g_ascii_isspace(name[0]) || g_ascii_isspace(name[n - 1]))
+	if (!is_ascii_len(name, n) || n == 0 || g_ascii_isspace(name[0]) || g_ascii_isspace(name[n - 1]))
 		return clean_utf8(name, -1);
 	return g_memdup2(name, n + 1);
 }

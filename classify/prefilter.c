@@ -1396,7 +1396,7 @@ static guint bucket_of(guint bits, guint32 key)
 
 static inline guchar fold_byte(guchar c)
 {
-	return (guchar)(c - 'A') < 26 ? (guchar)(c + ('a' - 'A')) : c;
+	return (guchar)fold((char)c);
 }
 
 struct us_litscan *us_litscan_new(void)
