@@ -1882,10 +1882,43 @@ static void match_group(struct run *r, const struct group *group, const char *te
 			report(r, &f->literals[members[lo++]]);
 		if (lo == hi || d == avail)
 			return;
+		if (hi - lo == 1) {
+			/* One left, longer than D: the rest of it decides. */
+			const struct literal *lit = &f->literals[members[lo]];
+			if (lit->len <= avail && folded_equal(text + d, f->texts + lit->text + d, lit->len - d))
+				report(r, lit);
+			return;
+		}
 		guchar c = fold_byte((guchar)text[d]);
 		lo = bound(f, members, lo, hi, d, c, false);
 		hi = bound(f, members, lo, hi, d, c, true);
 	}
+}
+
+/* The first place from I on where three bytes of T (LEN bytes) are in
+ * FILTER, or LEN. *INDEX carries the filter index of the two bytes
+ * before I over calls. Kept apart from the matching, so that the loop
+ * that reads every byte has its few registers to itself. */
+G_GNUC_NO_INLINE
+static size_t next_in_filter(const guint8 *filter, const guchar *t, size_t i, size_t len,
+			     guint32 *index)
+{
+	guint32 x = *index, word;
+
+	if (len < 3)
+		return len;
+	/* P is the third byte of the three. The bit is read from its 32-bit
+	 * little-endian word (bit X of the bytes), which x86 tests in one
+	 * instruction. */
+	for (const guchar *p = t + i + 2, *end = t + len; p < end; p++) {
+		x = x << 5 | (*p & 31u);	/* the bits above FILTER_BITS are ignored */
+		memcpy(&word, filter + ((x >> 3) & (FILTER_BYTES - 4)), sizeof word);
+		if ((GUINT32_FROM_LE(word) >> (x & 31)) & 1) {
+			*index = x & ((1u << FILTER_BITS) - 1);
+			return (size_t)(p - t) - 2;
+		}
+	}
+	return len;
 }
 
 static void litscan_run(const struct us_litscan *ls, const char *text, size_t len,
@@ -1916,10 +1949,7 @@ static void litscan_run(const struct us_litscan *ls, const char *text, size_t le
 	scan_short(&r, text, len);
 	if (len >= 2)
 		index = FILTER_INDEX(t[0], t[1], 0) >> 5;
-	for (size_t i = 0; i + 3 <= len; i++) {
-		index = (index << 5 | (t[i + 2] & 31u)) & ((1u << FILTER_BITS) - 1);
-		if (!(filter[index / 8] & (1u << (index % 8))))
-			continue;
+	for (size_t i = 0; (i = next_in_filter(filter, t, i, len, &index)) < len; i++) {
 		guint g = find_group(f, key3(text + i), &r.damaged);
 		if (g != NONE) {
 			if (!group_sound(&r, g)) {
