@@ -291,3 +291,62 @@ fail_all() {
 	deliver "$2" "$FORGED" "$LOGGED" "$BADCONF"
 	failed "$1" "$2: forged field, unscatter failing: not routed" "$FORGED" "$WHY_BADCONF"
 }
+
+# --- the recipient as the agent's argument --------------------------------------
+# Where the MTA passes the envelope recipient as the agent's argument
+# (procmail -a ADDR, maildrop ... ADDR), the samples' commented
+# "#RECIPIENT=$1" line hands it to unscatter in the environment.
+# recipient_setup makes a configuration with a BATV key, a tag valid under
+# it ($GOODTAG), one that is not ($BADTAG), and an "address" that would run
+# a command if it reached a shell ($SHELLY).
+recipient_setup() {
+	BATVCONF=$INST/batv.conf
+	{ cat "$CONF"; printf 'batv-key 1 a-secret-of-the-test\nbatv-days 7\n'; } >"$BATVCONF"
+	chmod 644 "$BATVCONF"
+	GOODTAG=$("$U" batv-sign -c "$BATVCONF" alice@example.com 2>/dev/null)
+	BADTAG=prvs=1000abcdef=alice@example.com
+	RAN=$TMP/ran
+	SHELLY="x;touch $RAN;'\"\$(touch $RAN)\"'@example.com"
+}
+# install_with_recipient SAMPLE DEST: the sample as install_sample makes it
+# (with $BATVCONF), its "#RECIPIENT=$1" line in force; fails the test
+# script if the sample has none.
+install_with_recipient() {
+	install_sample "$1" "$TMP/sample" "" "$BATVCONF"
+	grep -q '^#RECIPIENT=\$1$' "$TMP/sample" || { echo "Bail out! samples/$1 has no #RECIPIENT=\$1 line"; exit 1; }
+	sed 's/^#RECIPIENT=/RECIPIENT=/' "$TMP/sample" >"$2"
+}
+# check_recipient WHAT STATUS FOLDER EVIDENCE: the delivery stored one
+# message, in FOLDER; and for a tagged sample, its BATV evidence field says
+# EVIDENCE ("none": it has none). Nothing ran $SHELLY.
+check_recipient() {
+	f=$(stored)
+	count=$(stored | wc -l | tr -d ' ')
+	got="exit $2, $count stored, in $(folder_of "$f")"
+	want="exit 0, 1 stored, in $3"
+	if [ -n "$4" ]; then
+		batv=$(sed -n '/^$/q; s/^X-Unscatter-Evidence: batv \([a-z]*\);.*/\1/p' "$f" 2>/dev/null)
+		got="$got, batv ${batv:-none}"
+		want="$want, batv $4"
+	fi
+	[ -e "$RAN" ] && got="$got, and a command ran"
+	is "$got" "$want" "$1"
+}
+# recipient_all SAMPLE MODE: an auto-reply to a valid tag goes to the
+# Autoreplies folder, one to a forged tag to Backscatter; with no argument
+# (an empty RECIPIENT: no recipient, no evidence, "unknown genuine") and
+# with shell characters in the argument (not an address: none) it still
+# goes to Autoreplies. MODE tagged checks the evidence field too. The test
+# defines deliver_with_arg SAMPLE MESSAGE [ARG].
+recipient_all() {
+	ooo=$TOP/samples/out-of-office.eml
+	ev() { [ "$2" = tagged ] && echo "$1"; }
+	deliver_with_arg "$1" "$ooo" "$GOODTAG"
+	check_recipient "$1 with RECIPIENT=\$1: auto-reply to a valid BATV tag to Autoreplies" "$st" Autoreplies "$(ev ours "$2")"
+	deliver_with_arg "$1" "$ooo" "$BADTAG"
+	check_recipient "$1 with RECIPIENT=\$1: auto-reply to a forged BATV tag to Backscatter" "$st" Backscatter "$(ev forged "$2")"
+	deliver_with_arg "$1" "$ooo"
+	check_recipient "$1 with RECIPIENT=\$1, no argument: auto-reply to Autoreplies" "$st" Autoreplies "$(ev none "$2")"
+	deliver_with_arg "$1" "$ooo" "$SHELLY"
+	check_recipient "$1 with RECIPIENT=\$1, shell characters in the argument: nothing runs, to Autoreplies" "$st" Autoreplies "$(ev none "$2")"
+}
