@@ -2,8 +2,16 @@
 # doc-examples.t - every example of the README and of unscatter(1)'s
 # EXAMPLES that runs unscatter on the files in samples/ prints what the
 # document shows under it: the command after "$ ", its output the lines up
-# to the next command or the end of the block.
+# to the next command or the end of the block. The example rules of
+# unscatter-rules(5) and the example configuration of unscatter.conf(5)
+# load and work.
 . "$TOP/tests/lib.sh"
+
+# display PAGE: the first literal display of man/PAGE, mdoc escapes undone.
+display() {
+	awk '/^\.Bd -literal/ { lit = 1; next } lit && /^\.Ed/ { exit }
+	     lit { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print }' "$TOP/man/$1"
+}
 
 # examples: "COMMAND<TAB>EXPECTED" lines (EXPECTED's lines joined by
 # \n as two characters) from the README's indented blocks and the man
@@ -24,7 +32,7 @@ examples() {
 }
 examples >"$TMP/examples"
 count=$(wc -l <"$TMP/examples" | tr -d ' ')
-plan $((count + 1))
+plan $((count + 4))
 is "$([ "$count" -ge 6 ] && echo enough)" enough "the documents show at least 6 examples on samples/ ($count)"
 mkdir -p "$TMP/bin"
 ln -s "$UNSCATTER" "$TMP/bin/unscatter"
@@ -32,3 +40,24 @@ while IFS='	' read -r cmd want; do
 	got=$(cd "$TOP" && PATH=$TMP/bin:$PATH sh -c "$cmd" 2>&1 | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')
 	is "$got" "$want" "$cmd"
 done <"$TMP/examples"
+
+# The example rules of unscatter-rules(5) are valid, and do what they say
+# on the samples: a vacation reply is an auto-reply, a bounce is not.
+mkdir -p "$TMP/rules"
+display unscatter-rules.5 >"$TMP/rules/example.rules"
+"$UNSCATTER" --lint-rules "$TMP/rules" >"$TMP/lint" 2>&1
+is "$?:$(grep -c '^rule ' "$TMP/rules/example.rules")" "0:4" "unscatter-rules(5): its 4 example rules pass --lint-rules"
+printf 'rules %s\n' "$TMP/rules" >"$TMP/rules.conf"
+is "$("$UNSCATTER" -c "$TMP/rules.conf" -t <"$TOP/samples/out-of-office.eml" | cut -d ' ' -f 2)/$("$UNSCATTER" -c "$TMP/rules.conf" -t <"$TOP/samples/genuine-bounce.eml" | cut -d ' ' -f 2)" \
+	"autoreply/dsn" "unscatter-rules(5): with only its examples, the auto-reply and the bounce are told apart"
+
+# The example configuration of unscatter.conf(5) loads, its files put in
+# $TMP (the lists made by harvest first, as the page says).
+printf 'alice\n' | "$UNSCATTER" harvest -q --valid "$TMP/valid.cdb" --valid-list - &&
+	"$UNSCATTER" harvest -q --ids "$TMP/sent-ids.cdb" --from "$TMP/sent-from.cdb" --ids-list /dev/null --from-list /dev/null
+display unscatter.conf.5 | sed -e "s|/var/lib/unscatter/|$TMP/|" -e "s|/usr/local/share/unscatter/rules/|$RULES/|" \
+	-e "s|~/.unscatter|$TMP/state|" >"$TMP/example.conf"
+echo "rules $RULES" >>"$TMP/example.conf"
+mkdir -p "$TMP/state"
+is "$("$UNSCATTER" -c "$TMP/example.conf" -t <"$TOP/samples/backscatter-dsn.eml" 2>&1 | cut -d ' ' -f 1-2)" "backscatter dsn" \
+	"unscatter.conf(5): the example configuration loads and classifies"
