@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include "harvest.h"
+#include "mbox.h"
 #include "input.h"
 #include "lists.h"
 #include "message.h"
@@ -134,23 +135,12 @@ static bool harvest_maildir(struct harvest *h, const char *dir)
 
 unsigned us_harvest_split_mbox(const char *text, size_t len, us_mbox_message_fn fn, void *data)
 {
-	size_t start = (size_t)-1, p = 0;
 	unsigned n = 0;
 
-	while (p < len) {
-		if (len - p >= 5 && memcmp(text + p, "From ", 5) == 0 && (p == 0 || text[p - 1] == '\n')) {
-			if (start != (size_t)-1) {
-				fn(text + start, p - start, start, data);
-				n++;
-			}
-			start = p;
-		}
-		const char *nl = memchr(text + p, '\n', len - p);
-		p = nl ? (size_t)(nl - text) + 1 : len;
-	}
-	if (start != (size_t)-1) {
-		fn(text + start, len - start, start, data);
-		n++;
+	for (size_t start = us_mbox_next_from(text, len, 0); start < len; n++) {
+		size_t end = us_mbox_next_from(text, len, start + 1);
+		fn(text + start, end - start, start, data);
+		start = end;
 	}
 	return n;
 }

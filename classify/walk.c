@@ -202,8 +202,8 @@ static bool add_mbox(struct us_walk *w, const char *path, int fd, goffset size)
 		return false;
 	}
 	spans = g_array_new(FALSE, FALSE, sizeof(struct us_mbox_span));
-	us_mbox_split(fd, size, spans);
 	const char *base = g_mapped_file_get_contents(map);
+	us_mbox_split(fd, base, size, spans);
 	const char *stored = g_string_chunk_insert(w->strings, path);
 	for (guint i = 0; i < spans->len; i++) {
 		const struct us_mbox_span *s = &g_array_index(spans, struct us_mbox_span, i);

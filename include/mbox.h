@@ -21,9 +21,17 @@ struct us_mbox_span {
 /* True if the LEN bytes at DATA begin like an mbox file ("From "). */
 bool us_mbox_sniff(const char *data, gsize len);
 
+/* Offset of the first line at or after byte FROM of DATA (LEN bytes) that
+ * begins with "From ", or LEN: the line FROM is in counts only if FROM is
+ * its start. */
+gsize us_mbox_next_from(const char *data, gsize len, gsize from);
+
 /* Append the span of every message of the mbox open on FD (read from its
- * start; FD is not closed) to SPANS (a GArray of struct us_mbox_span).
- * FILE_SIZE is the file's size. Returns the number of spans appended. */
-guint us_mbox_split(int fd, goffset file_size, GArray *spans);
+ * start; FD is not closed), whose SIZE bytes are also mapped at DATA, to
+ * SPANS (a GArray of struct us_mbox_span). Where GMime cannot build a
+ * message, that message runs to the next "From " line and GMime frames
+ * the rest from there, so no part of the file is left out. Returns the
+ * number of spans appended. */
+guint us_mbox_split(int fd, const char *data, goffset size, GArray *spans);
 
 #endif

@@ -1,10 +1,11 @@
 #!/bin/sh
 # scan-corpus.t - `unscatter scan` gives every message of the shared corpus
 # the same verdict (class, kind, provenance) as one-shot mode, one process
-# per message (run through tests/accuracy.sh's batch mode). The config names
-# relays that occur in the corpus, so that "ours" verdicts are compared too.
+# per message (run through tests/accuracy.sh's batch mode), and the same
+# again with the whole corpus in one mbox file. The config names relays
+# that occur in the corpus, so that "ours" verdicts are compared too.
 . "$TOP/tests/lib.sh"
-plan 5
+plan 7
 
 conf=$(make_config soman.fdntech.com baz.fi mail.homes-magazine.com mailgw02.wolfnettech.com \
 	'smtp*.blackberry.com' '*.tcsn.net' 192.168.0.0/16)
@@ -32,3 +33,20 @@ case $classes in
 *backscatter*bounce*ordinary*) pass "the comparison covers backscatter, genuine bounces and ordinary mail ($classes)" ;;
 *) fail "the comparison covers backscatter, genuine bounces and ordinary mail ($classes)" ;;
 esac
+
+# The corpus as one mbox, as an MDA writes one: a message's own "From "
+# line is its separator, others get one; body lines that begin with
+# "From " are quoted with ">". Each message must come out as its own file
+# did, with no message lost to the framing.
+(cd "$CORPUS" && tr '\n' '\0' <"$TMP/list" | xargs -0 awk '
+	FNR == 1 { if (NR > 1) print ""
+		   if (/^From /) { print; next }
+		   print "From sender@example.com Tue Dec  1 10:00:00 2026" }
+	/^From / { $0 = ">" $0 }
+	{ print }') >"$TMP/corpus.mbox"
+"$UNSCATTER" scan -c "$conf" "$TMP/corpus.mbox" >"$TMP/mbox.tsv" 2>"$TMP/mbox.err"
+is "$?:$(wc -l <"$TMP/mbox.tsv" | tr -d ' ')" "0:$nlabels" "the corpus as one mbox: one line per message"
+(cd "$CORPUS" && "$UNSCATTER" scan -c "$conf" --no-mbox - <"$TMP/list" 2>/dev/null) | cut -f 2-4 >"$TMP/in-order"
+cut -f 2-4 "$TMP/mbox.tsv" | diff "$TMP/in-order" - >"$TMP/mbox.diff"
+is "$(grep -c '^[<>]' "$TMP/mbox.diff")" 0 "the corpus as one mbox: every message as its own file"
+sed -n '1,20s/^/#   /p' "$TMP/mbox.diff"

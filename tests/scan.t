@@ -3,7 +3,7 @@
 # output formats, odd names, unreadable entries, empty folders, mbox
 # framing, --refile (and --dry-run, interruption), --split, the time cap.
 . "$TOP/tests/lib.sh"
-plan 64
+plan 67
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
@@ -155,6 +155,25 @@ is "$(ls "$TMP/split-md/bounce/new" | wc -l | tr -d ' '):$(head -c 5 "$TMP/split
 	"--split-format maildir: delivered to new/, without the 'From ' line"
 scan --split "$TMP/split-dry" -n "$MB" >/dev/null 2>&1
 [ ! -e "$TMP/split-dry" ]; is "$?" 0 "--split --dry-run writes nothing"
+
+# A message GMime's mbox parser cannot build (its first line is only
+# blanks, as in flanker's enclosed-bad-encoding.eml) between two others:
+# GMime stops there for good, and the framing must go on after it.
+BAD=$TMP/blank-first.mbox
+{
+	printf 'From MAILER-DAEMON Mon Nov 23 10:00:00 2026\n'; cat "$S/genuine-bounce.eml"; printf '\n'
+	printf 'From someone@example.org Mon Nov 23 10:01:00 2026\n'; printf '     \n'; cat "$S/ordinary.eml"; printf '\n'
+	printf 'From MAILER-DAEMON Mon Nov 23 10:02:00 2026\n'; cat "$S/backscatter-dsn.eml"; printf '\n'
+	printf 'From MAILER-DAEMON Mon Nov 23 10:03:00 2026\n'; cat "$S/out-of-office.eml"
+} >"$BAD"
+scan "$BAD" >"$TMP/bad.tsv" 2>"$TMP/bad.err"; st=$?
+is "$st:$(cut -f 1-2 "$TMP/bad.tsv" | tr '\n' ' ')" \
+	"0:$BAD:1${TAB}bounce $BAD:2${TAB}ordinary $BAD:3${TAB}backscatter $BAD:4${TAB}backscatter " \
+	"mbox: a message GMime cannot build is classified, and so is every one after it"
+scan --json "$BAD" 2>/dev/null | sed -n 3p | grep -q "\"offset\":$(grep -b '^From MAILER-DAEMON Mon Nov 23 10:02' "$BAD" | cut -d: -f1)}"
+is "$?" 0 "mbox: the message after it starts at its own From line"
+scan --split "$TMP/split-bad" "$BAD" >/dev/null 2>&1
+is "$(cat "$TMP/split-bad"/* | grep -c '^From ')" 4 "mbox: --split copies all four"
 
 # --- refile ------------------------------------------------------------------------
 rm -f "$M/cur/1700000006.dangling:2," && rmdir "$M/new/1700000007.a-directory"
