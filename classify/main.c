@@ -3,6 +3,7 @@
  * Exit statuses follow sysexits(3) for failures; the class codes 0-6 are
  * the verdict in exit-code mode (see unscatter(1)). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <signal.h>
@@ -165,13 +166,14 @@ static int parse_options(int argc, char **argv, struct options *opt)
 struct subcommand {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	bool writes_stdout;	/* its results go to standard output */
 };
 
 static const struct subcommand subcommands[] = {
-	{ "harvest", us_harvest_main },
-	{ "batv-sign", us_batv_sign_main },
-	{ "scan", us_scan_main },
-	{ NULL, NULL },
+	{ "harvest", us_harvest_main, false },
+	{ "batv-sign", us_batv_sign_main, true },
+	{ "scan", us_scan_main, true },
+	{ NULL, NULL, false },
 };
 
 static const struct subcommand *find_subcommand(const char *name)
@@ -237,6 +239,26 @@ static int emit(const struct options *opt, const GByteArray *raw, const struct u
 	return EX_OK;
 }
 
+/* Standard descriptors the caller left closed get /dev/null, before any
+ * file is opened: else the first file opened (the rule cache, a state
+ * file) would take the descriptor and be read as the message or written
+ * as the output. Returns which were closed, bit N for descriptor N. */
+static unsigned guard_standard_fds(void)
+{
+	unsigned closed = 0;
+
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		closed |= 1u << fd;
+		/* The lower ones are open by now, so this takes FD. */
+		int null = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+		if (null >= 0 && null != fd)
+			close(null);
+	}
+	return closed;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = { .mode = MODE_EXIT_CODE };
@@ -247,6 +269,7 @@ int main(int argc, char **argv)
 	struct us_verdict verdict;
 	struct us_explain explain = { NULL };
 	double start = now_ms();
+	unsigned closed_fds = guard_standard_fds();
 	int status;
 
 	/* UTF-8 matching in TRE (case folding of non-ASCII text) needs a UTF-8 ctype. */
@@ -259,6 +282,10 @@ int main(int argc, char **argv)
 		if (sub) {
 			/* A subcommand sets its own deadline (batch work may run long). */
 			set_timer_ms(0);
+			if (sub->writes_stdout && closed_fds & 1u << STDOUT_FILENO) {
+				fprintf(stderr, "unscatter %s: standard output is closed\n", sub->name);
+				return EX_IOERR;
+			}
 			return sub->run(argc - 1, argv + 1);
 		}
 	}
@@ -297,6 +324,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* A closed stdin is no message; a closed stdout cannot take one. */
+	if (closed_fds & (1u << STDIN_FILENO | (opt.mode != MODE_EXIT_CODE) << STDOUT_FILENO)) {
+		fprintf(stderr, "unscatter: standard %s is closed; deferring (exit 75)\n",
+			closed_fds & 1u << STDIN_FILENO ? "input" : "output");
+		status = EX_TEMPFAIL;
+		goto out;
+	}
 	raw = us_input_read_fd(STDIN_FILENO, &error);
 	if (raw == NULL) {
 		fprintf(stderr, "unscatter: reading the message: %s; deferring (exit 75)\n", error->message);

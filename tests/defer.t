@@ -1,10 +1,10 @@
 #!/bin/sh
 # defer.t - no mail lost: failures cli.t does not inject (a signal or the
 # deadline while the output is blocked, EPIPE and a closed stdout in terse
-# mode, unreadable input) must give exit 75 and a "deferring" message,
-# never exit 0 or a verdict.
+# mode, unreadable input, a closed stdin) must give exit 75 and a
+# "deferring" message, never exit 0 or a verdict.
 . "$TOP/tests/lib.sh"
-plan 12
+plan 18
 
 S=$TOP/samples
 u() { "$UNSCATTER" "$@"; }
@@ -55,3 +55,18 @@ u -c "$conf" -p </ >"$TMP/out" 2>"$TMP/err"; st=$?
 is "$st:$(wc -c <"$TMP/out")" "75:0" "unreadable input (a directory): exit 75, nothing written"
 grep -q 'reading the message: .*deferring' "$TMP/err"; is "$?" 0 "unreadable input: said on stderr"
 u -c "$conf" </ 2>/dev/null; is "$?" 75 "unreadable input in exit-code mode: 75, not a class"
+
+# Standard input closed: no message. The first file opened (the rule cache)
+# must not take descriptor 0 and be read as the message.
+for mode in -p -t ""; do
+	u -c "$conf" $mode <&- >"$TMP/out" 2>"$TMP/err"; st=$?
+	is "$st:$(wc -c <"$TMP/out" | tr -d ' '):$(grep -c 'standard input is closed; deferring' "$TMP/err")" "75:0:1" \
+		"stdin closed, ${mode:-exit-code mode}: exit 75, nothing written, said on stderr"
+done
+u -c "$conf" -p <"$S/ordinary.eml" >&- 2>"$TMP/err"
+is "$?:$(grep -c 'standard output is closed; deferring' "$TMP/err")" "75:1" "passthrough with stdout closed: exit 75, said"
+mkdir -p "$TMP/md/cur" "$TMP/md/new" && cp "$S/ordinary.eml" "$TMP/md/new/1.host"
+u scan -c "$conf" "$TMP/md" >&- 2>"$TMP/err"
+is "$?:$(grep -c 'standard output is closed' "$TMP/err")" "74:1" "scan with stdout closed: exit 74 before any work"
+u harvest -q --ids "$TMP/ids.cdb" "$TMP/md" >&- 2>/dev/null
+is "$?" 0 "harvest, which writes nothing to stdout, runs with it closed"
