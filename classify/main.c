@@ -325,9 +325,11 @@ int main(int argc, char **argv)
 	}
 
 	/* A closed stdin is no message; a closed stdout cannot take one. */
-	if (closed_fds & (1u << STDIN_FILENO | (opt.mode != MODE_EXIT_CODE) << STDOUT_FILENO)) {
+	bool no_input = closed_fds & 1u << STDIN_FILENO;
+	bool no_output = opt.mode != MODE_EXIT_CODE && closed_fds & 1u << STDOUT_FILENO;
+	if (no_input || no_output) {
 		fprintf(stderr, "unscatter: standard %s is closed; deferring (exit 75)\n",
-			closed_fds & 1u << STDIN_FILENO ? "input" : "output");
+			no_input ? "input" : "output");
 		status = EX_TEMPFAIL;
 		goto out;
 	}

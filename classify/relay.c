@@ -9,9 +9,10 @@ struct relay_glob {
 	GPatternSpec *pattern;
 };
 
-/* An address or range. inet_pton() rather than GInetAddressMask: the
- * GObject classes of GIO's addresses cost some 0.1 M instructions to set
- * up, 8 % of a whole delivery, for a comparison of a few bytes. */
+/* An address or range. inet_pton() rather than GInetAddressMask: setting
+ * up the GObject classes of GIO's addresses took some 0.07 M instructions
+ * of every run, 5 % of classifying an ordinary message, for a comparison
+ * of a few bytes. */
 struct relay_net {
 	char *spec;
 	int family;		/* AF_INET or AF_INET6 */
