@@ -305,7 +305,9 @@ recipient_setup() {
 	chmod 644 "$BATVCONF"
 	GOODTAG=$("$U" batv-sign -c "$BATVCONF" alice@example.com 2>/dev/null)
 	BADTAG=prvs=1000abcdef=alice@example.com
-	RAN=$TMP/ran
+	# In the work folder, which the delivering user may write (as root,
+	# deliveries run as nobody) and each delivery starts afresh.
+	RAN=$TMP/work/ran
 	SHELLY="x;touch $RAN;'\"\$(touch $RAN)\"'@example.com"
 }
 # install_with_recipient SAMPLE DEST: the sample as install_sample makes it
