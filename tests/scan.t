@@ -3,7 +3,7 @@
 # output formats, odd names, unreadable entries, empty folders, mbox
 # framing, --refile (and --dry-run, interruption), --split, the time cap.
 . "$TOP/tests/lib.sh"
-plan 67
+plan 68
 
 S=$TOP/samples
 CONF=$S/unscatter.conf
@@ -53,6 +53,11 @@ grep -q "1700000007.a-directory: Is a directory" "$TMP/err"; is "$?" 0 "director
 grep -q "2 unreadable" "$TMP/err"; is "$?" 0 "summary counts the unreadable ones"
 grep -q "^4 messages in .* messages/s with [0-9]* thread" "$TMP/err"; is "$?" 0 "summary line with the rate"
 grep -q "ETA" "$TMP/err"; is "$?" 1 "no progress line when stderr is not a terminal"
+# With stderr on a terminal (script(1) from bsdutils gives one), a line of
+# count, rate and ETA; stdout keeps only the verdicts.
+CONF=$CONF M=$M UNSCATTER=$UNSCATTER script -qec '"$UNSCATTER" scan -c "$CONF" "$M" >/dev/null' /dev/null </dev/null |
+	tr '\r' '\n' >"$TMP/tty"
+grep -q '[0-9][0-9]*/[0-9][0-9]* messages, [0-9][0-9]*/s, ETA [0-9][0-9]* s' "$TMP/tty"; is "$?" 0 "progress line (count/total, rate, ETA) when stderr is a terminal"
 is "$(verdict_of "$TMP/out" "$M/new/1700000001.M1P1.host")" "$(oneshot "$S/backscatter-dsn.eml")" "backscatter DSN: same verdict as one-shot"
 is "$(verdict_of "$TMP/out" "$M/cur/1700000002.M2P2.host:2,S")" "$(oneshot "$S/genuine-bounce.eml")" "genuine bounce: same verdict as one-shot"
 is "$(verdict_of "$TMP/out" "$ODD")" "$(oneshot "$S/ordinary.eml")" "odd name with tab and backslash: escaped in TSV, same verdict"
