@@ -55,9 +55,14 @@ grep -q "^4 messages in .* messages/s with [0-9]* thread" "$TMP/err"; is "$?" 0 
 grep -q "ETA" "$TMP/err"; is "$?" 1 "no progress line when stderr is not a terminal"
 # With stderr on a terminal (script(1) from bsdutils gives one), a line of
 # count, rate and ETA; stdout keeps only the verdicts.
-CONF=$CONF M=$M UNSCATTER=$UNSCATTER script -qec '"$UNSCATTER" scan -c "$CONF" "$M" >/dev/null' /dev/null </dev/null |
-	tr '\r' '\n' >"$TMP/tty"
-grep -q '[0-9][0-9]*/[0-9][0-9]* messages, [0-9][0-9]*/s, ETA [0-9][0-9]* s' "$TMP/tty"; is "$?" 0 "progress line (count/total, rate, ETA) when stderr is a terminal"
+if script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+	CONF=$CONF M=$M UNSCATTER=$UNSCATTER script -qec '"$UNSCATTER" scan -c "$CONF" "$M" >/dev/null' /dev/null </dev/null |
+		tr '\r' '\n' >"$TMP/tty"
+	grep -q '[0-9][0-9]*/[0-9][0-9]* messages, [0-9][0-9]*/s, ETA [0-9][0-9]* s' "$TMP/tty"
+	is "$?" 0 "progress line (count/total, rate, ETA) when stderr is a terminal"
+else
+	n=$((n + 1)); echo "ok $n # skip script(1) cannot open a pseudo-terminal here"
+fi
 is "$(verdict_of "$TMP/out" "$M/new/1700000001.M1P1.host")" "$(oneshot "$S/backscatter-dsn.eml")" "backscatter DSN: same verdict as one-shot"
 is "$(verdict_of "$TMP/out" "$M/cur/1700000002.M2P2.host:2,S")" "$(oneshot "$S/genuine-bounce.eml")" "genuine bounce: same verdict as one-shot"
 is "$(verdict_of "$TMP/out" "$ODD")" "$(oneshot "$S/ordinary.eml")" "odd name with tab and backslash: escaped in TSV, same verdict"
