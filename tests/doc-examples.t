@@ -7,12 +7,6 @@
 # load and work.
 . "$TOP/tests/lib.sh"
 
-# display PAGE: the first literal display of man/PAGE, mdoc escapes undone.
-display() {
-	awk '/^\.Bd -literal/ { lit = 1; next } lit && /^\.Ed/ { exit }
-	     lit { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print }' "$TOP/man/$1"
-}
-
 # examples: "COMMAND<TAB>EXPECTED" lines (EXPECTED's lines joined by
 # \n as two characters) from the README's indented blocks and the man
 # page's literal displays in EXAMPLES, for commands that read samples/
@@ -44,7 +38,7 @@ done <"$TMP/examples"
 # The example rules of unscatter-rules(5) are valid, and do what they say
 # on the samples: a vacation reply is an auto-reply, a bounce is not.
 mkdir -p "$TMP/rules"
-display unscatter-rules.5 >"$TMP/rules/example.rules"
+man_display unscatter-rules.5 >"$TMP/rules/example.rules"
 "$UNSCATTER" --lint-rules "$TMP/rules" >"$TMP/lint" 2>&1
 is "$?:$(grep -c '^rule ' "$TMP/rules/example.rules")" "0:4" "unscatter-rules(5): its 4 example rules pass --lint-rules"
 printf 'rules %s\n' "$TMP/rules" >"$TMP/rules.conf"
@@ -55,7 +49,7 @@ is "$("$UNSCATTER" -c "$TMP/rules.conf" -t <"$TOP/samples/out-of-office.eml" | c
 # $TMP (the lists made by harvest first, as the page says).
 printf 'alice\n' | "$UNSCATTER" harvest -q --valid "$TMP/valid.cdb" --valid-list - &&
 	"$UNSCATTER" harvest -q --ids "$TMP/sent-ids.cdb" --from "$TMP/sent-from.cdb" --ids-list /dev/null --from-list /dev/null
-display unscatter.conf.5 | sed -e "s|/var/lib/unscatter/|$TMP/|" -e "s|/usr/local/share/unscatter/rules/|$RULES/|" \
+man_display unscatter.conf.5 | sed -e "s|/var/lib/unscatter/|$TMP/|" -e "s|/usr/local/share/unscatter/rules/|$RULES/|" \
 	-e "s|~/.unscatter|$TMP/state|" >"$TMP/example.conf"
 echo "rules $RULES" >>"$TMP/example.conf"
 mkdir -p "$TMP/state"

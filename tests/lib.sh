@@ -35,3 +35,13 @@ make_config() {
 	for r in "$@"; do echo "relay $r" >>"$f"; done
 	echo "$f"
 }
+# man_display PAGE [PHRASE]: the first literal display (.Bd -literal ...
+# .Ed) of man/PAGE after the first line that begins with PHRASE (from the
+# top without one), mdoc escapes \& and \e undone.
+man_display() {
+	awk -v phrase="${2:-}" '
+		!state && (phrase == "" || index($0, phrase) == 1) { state = 1; if (phrase != "") next }
+		state == 1 && /^\.Bd -literal/ { state = 2; next }
+		state == 2 && /^\.Ed/ { exit }
+		state == 2 { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print }' "$TOP/man/$1"
+}

@@ -12,11 +12,7 @@ plan 8
 # begins with PHRASE, mdoc escapes undone, the log and list paths put in
 # $TMP and every list that harvest writes also copied to $TMP/fed.
 recipe() {
-	awk -v phrase="$1" '
-		!state && index($0, phrase) == 1 { state = 1; next }
-		state == 1 && /^\.Bd -literal/ { state = 2; next }
-		state == 2 && /^\.Ed/ { exit }
-		state == 2 { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print }' "$TOP/man/unscatter.1" |
+	man_display unscatter.1 "$1" |
 		sed -e "s|/var/log/mail.log|$TMP/mail.log|" \
 		    -e "s|/var/log/exim4/mainlog|$TMP/mainlog|" \
 		    -e "s|/var/lib/unscatter/|$TMP/|g" \
