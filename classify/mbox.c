@@ -9,21 +9,24 @@ bool us_mbox_sniff(const char *data, gsize len)
 	return len >= 5 && memcmp(data, "From ", 5) == 0;
 }
 
+/* The start of the line after the one byte P of DATA is in, or LEN. */
+static gsize line_after(const char *data, gsize len, gsize p)
+{
+	const char *nl = memchr(data + p, '\n', len - p);
+
+	return nl ? (gsize)(nl - data) + 1 : len;
+}
+
 gsize us_mbox_next_from(const char *data, gsize len, gsize from)
 {
 	gsize p = from;
 
 	/* From the start of the line that FROM is in, or the next one. */
-	if (p > 0 && p < len && data[p - 1] != '\n') {
-		const char *nl = memchr(data + p, '\n', len - p);
-		p = nl ? (gsize)(nl - data) + 1 : len;
-	}
-	while (p < len) {
+	if (p > 0 && p < len && data[p - 1] != '\n')
+		p = line_after(data, len, p);
+	for (; p < len; p = line_after(data, len, p))
 		if (len - p >= 5 && memcmp(data + p, "From ", 5) == 0)
 			return p;
-		const char *nl = memchr(data + p, '\n', len - p);
-		p = nl ? (gsize)(nl - data) + 1 : len;
-	}
 	return len;
 }
 
